@@ -1,0 +1,23 @@
+/* cli.h - what the command-line files share: messages and exit codes. */
+#ifndef SX_CMD_CLI_H
+#define SX_CMD_CLI_H
+
+#include "error.h"
+
+/* Exit statuses, as documented in streamx(1). */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAILURE_ = 1,  /* data or I/O failure */
+	EXIT_USAGE = 2      /* bad command line or pipeline */
+};
+
+/* Prints "streamx: <message>" on stderr; returns -1. */
+int cli_error(const char *fmt, ...) SX_PRINTF(1, 2);
+
+/* The exit status for an engine status. */
+int cli_exit_status(int status);
+
+/* The subcommands. Each returns an exit status. */
+int cmd_gen(int argc, char **argv);
+
+#endif

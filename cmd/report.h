@@ -1,0 +1,30 @@
+/* report.h - the --stats report: what a run moved, how fast, in how much memory. */
+#ifndef SX_CMD_REPORT_H
+#define SX_CMD_REPORT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "pool.h"
+
+enum stats_format { STATS_NONE, STATS_TEXT, STATS_JSON };
+
+struct report {
+	const char *pipeline;
+	int naive;
+	size_t stages;
+	size_t buffer_size;
+	double started, seconds;
+	uint64_t bytes_in, bytes_out;
+	struct sx_pool pool;   /* counters as the run left them */
+	int status;
+};
+
+/* Writes the report to f: aligned lines, or one JSON object on one line.
+ * Peak RSS is read from the kernel at the time of the call. */
+void report_print(const struct report *rep, enum stats_format format, FILE *f);
+
+/* Writes s as a JSON string, quotes included. */
+void json_string(FILE *f, const char *s);
+
+#endif

@@ -1,0 +1,4 @@
+/* version.h - the release number. */
+#ifndef SX_VERSION
+#define SX_VERSION "0.1.0"
+#endif

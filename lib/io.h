@@ -1,0 +1,66 @@
+/* io.h - where a pipeline's bytes come from and go to: file descriptors or memory. */
+#ifndef SX_IO_H
+#define SX_IO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+/*
+ * A source yields the input in chunks of whatever size it likes; a sink
+ * takes the output. The fd versions retry on EINTR and short writes and
+ * work on pipes (no seeking). The memory versions let a program, or a
+ * test, run a pipeline over a buffer; the memory source can cap its chunk
+ * size to exercise every split of the input.
+ */
+struct sx_source {
+	/* Reads up to n bytes into buf. Returns the count (0 at end of input)
+	 * or a negative status with err set. */
+	ssize_t (*read)(struct sx_source *src, void *buf, size_t n,
+			struct sx_error *err);
+	int64_t size_hint;  /* total input size if known, else -1 */
+	uint64_t offset;    /* bytes read so far */
+	/* fd */
+	int fd;
+	const char *name;   /* for messages */
+	volatile int *stop; /* set by a signal handler to stop reading */
+	/* memory */
+	const unsigned char *mem;
+	size_t mem_len;
+	size_t max_chunk;
+};
+
+struct sx_sink {
+	/* Writes all n bytes or returns a negative status with err set. */
+	int (*write)(struct sx_sink *sink, const void *buf, size_t n,
+		     struct sx_error *err);
+	uint64_t offset;    /* bytes written so far */
+	int fd;
+	const char *name;
+	/* memory: a growing buffer the caller frees */
+	unsigned char *mem;
+	size_t mem_len, mem_cap;
+};
+
+/* A source reading fd; name is used in messages. Sets size_hint for a
+ * regular file. */
+void sx_source_fd(struct sx_source *src, int fd, const char *name);
+
+/* A source reading mem[0..len) in chunks of at most max_chunk (0: any). */
+void sx_source_mem(struct sx_source *src, const void *mem, size_t len,
+		   size_t max_chunk);
+
+/* A sink writing to fd. */
+void sx_sink_fd(struct sx_sink *sink, int fd, const char *name);
+
+/* A sink collecting the output in sink->mem (free() it when done). */
+void sx_sink_mem(struct sx_sink *sink);
+
+/* Reads the whole source into one malloc'd buffer (*buf, *len; the caller
+ * frees it). Returns a status; on failure nothing is left allocated. */
+int sx_source_slurp(struct sx_source *src, unsigned char **buf, size_t *len,
+		    struct sx_error *err);
+
+#endif

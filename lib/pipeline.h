@@ -1,0 +1,63 @@
+/* pipeline.h - a chain of stages and the two drivers that run it. */
+#ifndef SX_PIPELINE_H
+#define SX_PIPELINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "io.h"
+#include "pool.h"
+#include "registry.h"
+#include "stage.h"
+
+/*
+ * A pipeline is built from a spec (see spec.h) and run once, by either
+ * driver, then freed.
+ *
+ * Stream driver: one read buffer and one output buffer per stage, all
+ * from a bounded pool of the same size. Stage k's output buffer is stage
+ * k+1's input: when it fills, the driver runs stage k+1 over it (and so
+ * on down the chain); the last buffer is written to the sink. Memory is
+ * (stages + 1) buffers plus what each stage holds, whatever the input.
+ *
+ * Naive driver: reads the whole input into one buffer, runs each stage
+ * over it into one whole output buffer, frees the input, and writes the
+ * final buffer: memory grows with the input. Same stages, same bytes.
+ *
+ * When a stage returns SX_DONE (it needs no more input) the stream driver
+ * stops reading, skips the stages before it, and finishes the rest.
+ *
+ * On failure the message names the stage and its position
+ * ("gunzip (stage 1): ..."); nothing is printed.
+ */
+struct sx_pipeline {
+	size_t count;
+	struct sx_stage *stages;
+	int used;   /* a pipeline runs once */
+};
+
+/* Builds a pipeline from spec text, looking each stage up in reg and
+ * initialising it. Returns SX_OK and *out, or SX_EUSAGE / SX_ENOMEM with a
+ * message (naming a near stage name when one is unknown). */
+int sx_pipeline_new(struct sx_pipeline **out, const struct sx_registry *reg,
+		    const char *spec, struct sx_error *err);
+
+/* Destroys every stage and frees the pipeline. NULL is ignored. */
+void sx_pipeline_free(struct sx_pipeline *pl);
+
+/* Runs pl in stream mode with buffers from pool, which must allow at least
+ * sx_pipeline_buffers(pl) buffers. Returns a status; err says what failed.
+ * Every buffer acquired is back in the pool on return. */
+int sx_pipeline_stream(struct sx_pipeline *pl, struct sx_source *src,
+		       struct sx_sink *sink, struct sx_pool *pool,
+		       struct sx_error *err);
+
+/* Runs pl in naive (whole-input) mode. Returns a status. */
+int sx_pipeline_naive(struct sx_pipeline *pl, struct sx_source *src,
+		      struct sx_sink *sink, struct sx_error *err);
+
+/* Buffers the stream driver takes from its pool: one per stage plus one. */
+size_t sx_pipeline_buffers(const struct sx_pipeline *pl);
+
+#endif

@@ -1,0 +1,72 @@
+/* stage.c - the output handle's slow paths and stage error reporting. */
+#include "stage.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SX_OUT_MIN_GROWTH (64 * 1024)
+
+static int grow(struct sx_out *out)
+{
+	size_t cap = out->cap < SX_OUT_MIN_GROWTH ? SX_OUT_MIN_GROWTH : out->cap;
+	unsigned char *grown;
+
+	if (out->cap >= SX_OUT_MIN_GROWTH) {
+		if (cap > SIZE_MAX / 2)
+			goto nomem;
+		cap *= 2;
+	}
+	grown = realloc(out->buf, cap);
+	if (!grown)
+		goto nomem;
+	out->buf = grown;
+	out->cap = cap;
+	return SX_OK;
+nomem:
+	return sx_error_set(out->err, SX_ENOMEM,
+			    "out of memory growing a whole-output buffer past %zu bytes",
+			    out->cap);
+}
+
+int sx_out_make_room(struct sx_out *out)
+{
+	if (out->len < out->cap)
+		return SX_OK;
+	if (!out->drain)
+		return grow(out);
+	return out->drain(out);
+}
+
+int sx_out_write(struct sx_out *out, const void *data, size_t n)
+{
+	const unsigned char *p = data;
+
+	while (n > 0) {
+		unsigned char *dst;
+		size_t avail;
+		int rc = sx_out_space(out, &dst, &avail);
+
+		if (rc)
+			return rc;
+		if (avail > n)
+			avail = n;
+		memcpy(dst, p, avail);
+		sx_out_commit(out, avail);
+		p += avail;
+		n -= avail;
+	}
+	return SX_OK;
+}
+
+int sx_stage_fail(struct sx_stage *st, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(st->err.msg, sizeof(st->err.msg), fmt, ap);
+	va_end(ap);
+	st->err.status = status;
+	return status;
+}

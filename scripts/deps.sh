@@ -1,0 +1,41 @@
+#!/bin/sh
+# deps.sh - make sure the Debian packages a build needs are installed.
+#   sh scripts/deps.sh build   zlib headers and pkg-config
+#   sh scripts/deps.sh test    the above and the Check unit test library
+#   sh scripts/deps.sh tools   the reference tools the tests compare with
+# As root on a Debian system it installs what is missing with apt-get;
+# otherwise it prints the exact command to run and fails.
+set -u
+what=${1:-build}
+
+missing=""
+need() { missing="$missing $1"; }
+
+have_pc() { command -v pkg-config >/dev/null 2>&1 && pkg-config --exists "$1"; }
+
+command -v pkg-config >/dev/null 2>&1 || need pkg-config
+have_pc zlib || need zlib1g-dev
+case $what in
+test) have_pc check || need check ;;
+tools)
+	command -v gzip >/dev/null 2>&1 || need gzip
+	command -v cmp >/dev/null 2>&1 || need diffutils
+	;;
+esac
+
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+	echo "streamx: installing missing build packages:$missing" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	# shellcheck disable=SC2086
+	if apt-get install -y -q $missing >/dev/null 2>&1 ||
+		{ apt-get update -q >/dev/null 2>&1 && apt-get install -y -q $missing >/dev/null; }; then
+		exit 0
+	fi
+	echo "streamx: apt-get could not install:$missing" >&2
+	exit 1
+fi
+echo "streamx: missing build packages:$missing" >&2
+echo "streamx: install them with: sudo apt-get install$missing" >&2
+exit 1
