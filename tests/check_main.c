@@ -1,0 +1,22 @@
+/* check_main.c - the test runner: every suite, one summary line at the end. */
+#include <stdlib.h>
+
+#include "suites.h"
+
+int main(void)
+{
+	SRunner *sr = srunner_create(pool_suite());
+	int failed;
+
+	srunner_add_suite(sr, spec_suite());
+	srunner_add_suite(sr, registry_suite());
+	srunner_add_suite(sr, util_suite());
+	srunner_add_suite(sr, gen_suite());
+	srunner_add_suite(sr, stages_suite());
+	srunner_add_suite(sr, pipeline_suite());
+	srunner_add_suite(sr, cli_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,43 @@
+/* suites.h - every Check suite of the test runner, and shared test helpers. */
+#ifndef SX_TESTS_SUITES_H
+#define SX_TESTS_SUITES_H
+
+#include <check.h>
+#include <stddef.h>
+
+#include "pipeline.h"
+
+Suite *pool_suite(void);
+Suite *spec_suite(void);
+Suite *registry_suite(void);
+Suite *stages_suite(void);
+Suite *pipeline_suite(void);
+Suite *gen_suite(void);
+Suite *util_suite(void);
+Suite *cli_suite(void);
+
+/* The result of running a pipeline over memory. out is malloc'd. */
+struct run_result {
+	int status;
+	unsigned char *out;
+	size_t out_len;
+	struct sx_error err;
+	unsigned pool_made;
+	unsigned pool_out;   /* buffers not returned to the pool */
+};
+
+/* Runs spec over in[0..len) in stream mode, with reads of at most chunk
+ * bytes and buffers of buf_size bytes. */
+struct run_result run_stream(const char *spec, const void *in, size_t len,
+			     size_t chunk, size_t buf_size);
+
+/* Runs spec over in[0..len) in naive mode. */
+struct run_result run_naive(const char *spec, const void *in, size_t len);
+
+/* Deterministic test input of the given kind (see gen.h) and size. */
+unsigned char *make_input(int kind, size_t len, unsigned seed);
+
+/* The registry of built-in stages (filled once per process). */
+const struct sx_registry *test_registry(void);
+
+#endif
