@@ -34,6 +34,13 @@ struct run_result run_stream(const char *spec, const void *in, size_t len,
 /* Runs spec over in[0..len) in naive mode. */
 struct run_result run_naive(const char *spec, const void *in, size_t len);
 
+/* The same two with stages from reg instead of the built-in ones. */
+struct run_result run_stream_in(const struct sx_registry *reg, const char *spec,
+				const void *in, size_t len, size_t chunk,
+				size_t buf_size);
+struct run_result run_naive_in(const struct sx_registry *reg, const char *spec,
+			       const void *in, size_t len);
+
 /* Deterministic test input of the given kind (see gen.h) and size. */
 unsigned char *make_input(int kind, size_t len, unsigned seed);
 

@@ -296,6 +296,10 @@ static int gunzip_finish(struct sx_stage *st, struct sx_out *out)
 	rc = inflate_out(st, out);
 	if (rc || s->state != IN_MEMBER)
 		return rc;
+	if (s->members > 0 && s->offset - s->member_start < 2)
+		return sx_stage_fail(st, SX_EDATA,
+				     "trailing garbage after gzip data at byte %llu",
+				     (unsigned long long)s->member_start);
 	return sx_stage_fail(st, SX_EDATA,
 			     "unexpected end of input at byte %llu: truncated gzip data",
 			     (unsigned long long)s->offset);
