@@ -14,6 +14,7 @@ int main(void)
 	srunner_add_suite(sr, gen_suite());
 	srunner_add_suite(sr, stages_suite());
 	srunner_add_suite(sr, pipeline_suite());
+	srunner_add_suite(sr, memory_suite());
 	srunner_add_suite(sr, cli_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);

@@ -15,6 +15,7 @@ Suite *pipeline_suite(void);
 Suite *gen_suite(void);
 Suite *util_suite(void);
 Suite *cli_suite(void);
+Suite *memory_suite(void);
 
 /* The result of running a pipeline over memory. out is malloc'd. */
 struct run_result {
