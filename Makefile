@@ -42,7 +42,7 @@ LIBRARY = lib/libstreamx.a
 PROGRAM = streamx
 TEST_RUNNER = $(BUILD)/tests/check_streamx
 
-.PHONY: all deps deps-test check demo install uninstall clean
+.PHONY: all deps deps-test check demo bench install uninstall clean
 
 all: $(PROGRAM) $(LIBRARY)
 
@@ -72,6 +72,9 @@ $(TEST_RUNNER): $(TEST_OBJ) $(LIBRARY)
 check: $(PROGRAM) $(TEST_RUNNER)
 	@sh scripts/deps.sh tools
 	STREAMX=$(CURDIR)/$(PROGRAM) $(TEST_RUNNER)
+
+bench: $(PROGRAM)
+	@bash scripts/bench.sh $(BENCH_ARGS)
 
 demo: $(PROGRAM)
 	@sh scripts/demo.sh

@@ -63,8 +63,10 @@ static int parse_gen(int argc, char **argv, struct gen_options *g)
 	}
 	if (optind < argc)
 		return gen_usage("unexpected argument", argv[optind]);
-	if (!g->have_size)
-		return gen_usage("missing --size", "");
+	if (!g->have_size) {
+		cli_error("gen: --size is required (usage: streamx gen --size N ...)");
+		return EXIT_USAGE;
+	}
 	return -1;
 }
 

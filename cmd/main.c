@@ -71,8 +71,8 @@ static void print_help(void)
 	      "Commands:\n"
 	      "  list                  the stages, one line each\n"
 	      "  help STAGE            a stage's usage and an example\n"
-	      "  gen --size N          deterministic sample data (--kind text|log|binary,\n"
-	      "                        --seed S, -o FILE)\n"
+	      "  gen --size N          deterministic sample data (-k, --kind text|log|binary;\n"
+	      "                        -S, --seed S; -o FILE; -f)\n"
 	      "\n"
 	      "Example: streamx -i access.log.gz -o out.gz 'gunzip | upper | gzip -9'\n"
 	      "Exit status: 0 success, 1 data or I/O failure, 2 usage error.\n",
@@ -143,7 +143,10 @@ static int parse_option(int c, struct options *o, char **argv)
 	case 'h': print_help(); return EXIT_OK;
 	case 'V': printf("streamx %s\n", SX_VERSION); return EXIT_OK;
 	case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
-	default: return usage_error("unknown option '%s'", argv[optind - 1]);
+	default:
+		if (optopt)
+			return usage_error("unknown option '-%c'", optopt);
+		return usage_error("unknown option '%s'", argv[optind - 1]);
 	}
 	return -1;
 }
@@ -204,8 +207,10 @@ static int cmd_help(int argc, char **argv)
 	if (!ops) {
 		const char *near = sx_registry_suggest(&reg, argv[1]);
 		if (near)
-			return usage_error("unknown stage '%s' (did you mean '%s'?)", argv[1], near);
-		return usage_error("unknown stage '%s'", argv[1]);
+			cli_error("unknown stage '%s' (did you mean '%s'?)", argv[1], near);
+		else
+			cli_error("unknown stage '%s' (see 'streamx list')", argv[1]);
+		return EXIT_USAGE;
 	}
 	printf("%s - %s\n\nUsage: %s\n", ops->name, ops->summary, ops->usage);
 	return EXIT_OK;

@@ -31,7 +31,6 @@ const char *sx_status_name(int status)
 	case SX_EIO: return "I/O error";
 	case SX_ENOMEM: return "out of memory";
 	case SX_EPIPE: return "broken pipe";
-	case SX_EINTR: return "interrupted";
 	}
 	return "unknown error";
 }

@@ -15,8 +15,7 @@ enum sx_status {
 	SX_EDATA = -2,     /* corrupt or truncated input data */
 	SX_EIO = -3,       /* read or write failure */
 	SX_ENOMEM = -4,    /* allocation failed or a budget was exceeded */
-	SX_EPIPE = -5,     /* the reader of our output went away */
-	SX_EINTR = -6      /* stopped by a signal */
+	SX_EPIPE = -5      /* the reader of our output went away */
 };
 
 #define SX_ERROR_MAX 512

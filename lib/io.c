@@ -7,19 +7,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int stopped(const struct sx_source *src)
-{
-	return src->stop && *src->stop;
-}
-
 static ssize_t fd_read(struct sx_source *src, void *buf, size_t n,
 		       struct sx_error *err)
 {
 	for (;;) {
 		ssize_t got;
 
-		if (stopped(src))
-			return sx_error_set(err, SX_EINTR, "interrupted");
 		got = read(src->fd, buf, n);
 		if (got >= 0) {
 			src->offset += (uint64_t)got;

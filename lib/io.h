@@ -25,7 +25,6 @@ struct sx_source {
 	/* fd */
 	int fd;
 	const char *name;   /* for messages */
-	volatile int *stop; /* set by a signal handler to stop reading */
 	/* memory */
 	const unsigned char *mem;
 	size_t mem_len;

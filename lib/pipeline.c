@@ -269,7 +269,9 @@ static int naive_stage(struct run *run, size_t k, const unsigned char *in,
 
 	if (len > 0)
 		rc = feed(run, k, in, len);
-	if (rc == SX_OK && st->ops->finish)
+	/* A stage that needs no more input is still finished, as in stream
+	 * mode: nothing follows it here, so SX_DONE can only be its own. */
+	if (rc >= 0 && st->ops->finish)
 		rc = note(run, k, st->ops->finish(st, &run->outs[k]));
 	return rc == SX_DONE ? SX_OK : rc;
 }

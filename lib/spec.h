@@ -8,7 +8,7 @@
 
 /*
  * Rules, close to the shell's: stages are separated by `|`; words by
- * blanks (space, tab, newline). Single quotes take everything literally up
+ * blanks (space, tab, carriage return, newline). Single quotes take everything literally up
  * to the next single quote. Double quotes group words; inside them a
  * backslash escapes only `"` and `\`. Outside quotes a backslash makes the
  * next character literal (so `\|` is a pipe character in an argument).

@@ -1,4 +1,5 @@
 /* bytes.c - byte-for-byte stages: cat (identity), upper and lower (ASCII case). */
+#include <stdint.h>
 #include <string.h>
 
 #include "builtin.h"
@@ -9,28 +10,60 @@
  * there is no state. Case mapping is ASCII only, as `tr a-z A-Z` in the C
  * locale: bytes >= 0x80 pass through untouched.
  */
-typedef void (*map_fn)(unsigned char *dst, const unsigned char *src, size_t n);
+typedef void (*map_fn)(unsigned char *restrict dst,
+		       const unsigned char *restrict src, size_t n);
 
-static void map_copy(unsigned char *dst, const unsigned char *src, size_t n)
+static void map_copy(unsigned char *restrict dst, const unsigned char *restrict src,
+		     size_t n)
 {
 	memcpy(dst, src, n);
 }
 
-/* Branch-free so that compilers vectorise the loop. */
-static void map_upper(unsigned char *dst, const unsigned char *src, size_t n)
+#define ONES 0x0101010101010101ULL
+
+/* Eight bytes at a time (SWAR): bit 7 of each byte of the result is set
+ * where that byte lies in [lo, hi]. Bytes >= 0x80 never match. Each sum
+ * stays below 0x100 per byte, so no carry crosses into a neighbour. */
+static uint64_t in_range(uint64_t x, unsigned char lo, unsigned char hi)
 {
-	for (size_t i = 0; i < n; i++) {
+	uint64_t low7 = x & (0x7f * ONES);
+	uint64_t above_hi = low7 + (uint64_t)(0x7f - hi) * ONES;
+	uint64_t from_lo = low7 + (uint64_t)(0x80 - lo) * ONES;
+
+	return (from_lo ^ above_hi) & ~x & (0x80 * ONES);
+}
+
+/* Adds delta (+32 or -32) to every byte of src in [lo, hi]. */
+static void map_case(unsigned char *restrict dst, const unsigned char *restrict src,
+		     size_t n, unsigned char lo, unsigned char hi, int up)
+{
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x, flip;
+
+		memcpy(&x, src + i, 8);
+		flip = in_range(x, lo, hi) >> 2; /* 0x80 -> 0x20 */
+		x = up ? x - flip : x + flip;
+		memcpy(dst + i, &x, 8);
+	}
+	for (; i < n; i++) {
 		unsigned char c = src[i];
-		dst[i] = c - (((unsigned char)(c - 'a') < 26u) << 5);
+		int hit = c >= lo && c <= hi;
+		dst[i] = (unsigned char)(up ? c - 32 * hit : c + 32 * hit);
 	}
 }
 
-static void map_lower(unsigned char *dst, const unsigned char *src, size_t n)
+static void map_upper(unsigned char *restrict dst, const unsigned char *restrict src,
+		      size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = src[i];
-		dst[i] = c + (((unsigned char)(c - 'A') < 26u) << 5);
-	}
+	map_case(dst, src, n, 'a', 'z', 1);
+}
+
+static void map_lower(unsigned char *restrict dst, const unsigned char *restrict src,
+		      size_t n)
+{
+	map_case(dst, src, n, 'A', 'Z', 0);
 }
 
 static int map_chunk(map_fn map, const unsigned char *in, size_t len,
