@@ -117,7 +117,8 @@ int output_open(struct output *out, const char *path, int force,
 		return open_stdout(out, input);
 	out->path = path;
 	if (stat(path, &sb) == 0) {
-		if (input && same_file(&sb, input))
+		/* /dev/null in and out is fine: only a file's data can be lost */
+		if (input && S_ISREG(sb.st_mode) && same_file(&sb, input))
 			return cli_error("%s: input and output are the same file", path);
 		if (S_ISDIR(sb.st_mode))
 			return cli_error("%s: is a directory", path);
