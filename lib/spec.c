@@ -137,7 +137,7 @@ int sx_spec_parse(struct sx_spec *spec, const char *text, struct sx_error *err)
 
 	spec->count = 0;
 	spec->stages = NULL;
-	for (; text[p.pos] != '\0' && rc == SX_OK; p.pos++)
+	for (; rc == SX_OK && text[p.pos] != '\0'; p.pos++)
 		rc = step(&p);
 	if (rc == SX_OK)
 		rc = end_stage(&p);
