@@ -4,7 +4,8 @@
 #   make demo         stream vs naive peak RSS on generated sample data
 #   make check        build and run every test
 #   make install      PREFIX=/usr/local DESTDIR= BINDIR= MANDIR=
-#   make SANITIZE=address,undefined check    the same under sanitizers
+#   make sanitize     every test against an AddressSanitizer (with leak
+#                     detection) and UBSan build, in build/san
 #
 # Missing build packages are installed by scripts/deps.sh when run as root
 # on Debian; otherwise it prints the apt-get line to run.
@@ -25,6 +26,7 @@ SX_CPPFLAGS = -Ilib -Itransforms -Icmd -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOUR
 SX_CFLAGS = -std=c11 -Wall -Wextra -Wpedantic -MMD -MP \
 	$(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all)
 SX_LDFLAGS = $(if $(SANITIZE),-fsanitize=$(SANITIZE))
+LIBS = -lpthread
 ZLIB_CFLAGS = $(shell $(PKG_CONFIG) --cflags zlib)
 ZLIB_LIBS = $(shell $(PKG_CONFIG) --libs zlib)
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check)
@@ -42,7 +44,7 @@ LIBRARY = lib/libstreamx.a
 PROGRAM = streamx
 TEST_RUNNER = $(BUILD)/tests/check_streamx
 
-.PHONY: all deps deps-test check demo bench install uninstall clean
+.PHONY: all deps deps-test check sanitize demo bench install uninstall clean
 
 all: $(PROGRAM) $(LIBRARY)
 
@@ -64,17 +66,24 @@ $(LIBRARY): $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
 $(PROGRAM): $(CMD_OBJ) $(LIBRARY)
-	$(CC) $(SX_LDFLAGS) $(LDFLAGS) -o $@ $(CMD_OBJ) $(LIBRARY) $(ZLIB_LIBS)
+	$(CC) $(SX_LDFLAGS) $(LDFLAGS) -o $@ $(CMD_OBJ) $(LIBRARY) $(ZLIB_LIBS) $(LIBS)
 
-$(TEST_RUNNER): $(TEST_OBJ) $(LIBRARY)
-	$(CC) $(SX_LDFLAGS) $(LDFLAGS) -o $@ $(TEST_OBJ) $(LIBRARY) $(ZLIB_LIBS) $(CHECK_LIBS)
+# cmd/ objects the unit tests call in process (none may need main.c)
+TEST_CMD_OBJ = $(BUILD)/cmd/memwatch.o $(BUILD)/cmd/report.o $(BUILD)/cmd/cli.o
+
+$(TEST_RUNNER): $(TEST_OBJ) $(TEST_CMD_OBJ) $(LIBRARY)
+	$(CC) $(SX_LDFLAGS) $(LDFLAGS) -o $@ $(TEST_OBJ) $(TEST_CMD_OBJ) $(LIBRARY) $(ZLIB_LIBS) $(CHECK_LIBS) $(LIBS)
 
 check: $(PROGRAM) $(TEST_RUNNER)
 	@sh scripts/deps.sh tools
-	STREAMX=$(CURDIR)/$(PROGRAM) $(TEST_RUNNER)
+	STREAMX=$(CURDIR)/$(PROGRAM) STREAMX_LEAK_CHECK=1 $(TEST_RUNNER)
 
 bench: $(PROGRAM)
 	@bash scripts/bench.sh $(BENCH_ARGS)
+
+sanitize:
+	$(MAKE) BUILD=build/san PROGRAM=build/san/streamx LIBRARY=build/san/libstreamx.a \
+		SANITIZE=address,undefined CFLAGS="-O1 -g" check
 
 demo: $(PROGRAM)
 	@sh scripts/demo.sh

@@ -19,5 +19,6 @@ int cli_exit_status(int status);
 
 /* The subcommands. Each returns an exit status. */
 int cmd_gen(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
 
 #endif

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 
 #include "builtin.h"
 #include "cli.h"
+#include "memwatch.h"
 #include "output.h"
 #include "pipeline.h"
 #include "registry.h"
@@ -28,28 +30,12 @@ struct options {
 	const char *pipeline;
 	int naive;
 	int force;
+	int leak_check;
 	enum stats_format stats;
 	size_t buffer_size;
+	uint64_t mem_limit;
+	struct memwatch_config watch;
 };
-
-int cli_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("streamx: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return -1;
-}
-
-int cli_exit_status(int status)
-{
-	if (status == SX_OK || status == SX_DONE)
-		return EXIT_OK;
-	return status == SX_EUSAGE ? EXIT_USAGE : EXIT_FAILURE_;
-}
 
 static void print_help(void)
 {
@@ -63,8 +49,18 @@ static void print_help(void)
 	      "      --naive           read the whole input, transform it whole, write it\n"
 	      "  -b, --buffer-size N   stream buffer size, K/M/G suffixes (default 64K)\n"
 	      "  -f, --force           overwrite an existing output file\n"
-	      "      --stats[=FORMAT]  report bytes, time, throughput and peak RSS on\n"
-	      "                        stderr at the end; FORMAT is text or json\n"
+	      "      --stats[=FORMAT]  report bytes, time, throughput, peak RSS and tracked\n"
+	      "                        memory per owner on stderr at the end (text|json)\n"
+	      "      --mem-limit SIZE  a memory budget for tracked allocations: naive mode\n"
+	      "                        refuses an input that cannot fit, any allocation\n"
+	      "                        past it fails cleanly, naming its owner\n"
+	      "      --monitor[=MS]    sample RSS and tracked bytes every MS ms (1000)\n"
+	      "      --monitor-log F   write the samples to F as CSV\n"
+	      "      --warn-growth N   warn once when RSS grows N bytes past its start\n"
+	      "      --snapshot FILE   write a JSON memory snapshot at the end; SIGUSR1\n"
+	      "                        writes FILE.1, FILE.2, ... while running\n"
+	      "      --leak-check      at exit, list owners still holding tracked memory\n"
+	      "                        and fail if any do (also STREAMX_LEAK_CHECK=1)\n"
 	      "  -h, --help            show this help\n"
 	      "  -V, --version         show the version\n"
 	      "\n"
@@ -73,6 +69,9 @@ static void print_help(void)
 	      "  help STAGE            a stage's usage and an example\n"
 	      "  gen --size N          deterministic sample data (-k, --kind text|log|binary;\n"
 	      "                        -S, --seed S; -o FILE; -f)\n"
+	      "  compare PIPELINE      run both modes in child processes, check the outputs\n"
+	      "                        match, and show their memory and speed side by side\n"
+	      "  snapdiff A B          growth per owner between two --snapshot files\n"
 	      "\n"
 	      "Example: streamx -i access.log.gz -o out.gz 'gunzip | upper | gzip -9'\n"
 	      "Exit status: 0 success, 1 data or I/O failure, 2 usage error.\n",
@@ -103,6 +102,26 @@ static int parse_buffer_size(const char *arg, size_t *out)
 	return 0;
 }
 
+static int parse_size_option(const char *opt, const char *arg, uint64_t *out)
+{
+	if (sx_parse_size(arg, out) != 0 || *out == 0)
+		return usage_error("invalid size '%s' for --%s", arg, opt);
+	return 0;
+}
+
+static int parse_monitor(const char *arg, long *ms)
+{
+	char *end;
+
+	*ms = 1000;
+	if (!arg)
+		return 0;
+	*ms = strtol(arg, &end, 10);
+	if (*end || *ms < 1 || *ms > 3600000)
+		return usage_error("invalid interval '%s' for --monitor (1 to 3600000 ms)", arg);
+	return 0;
+}
+
 static int parse_stats(const char *arg, enum stats_format *out)
 {
 	if (!arg || strcmp(arg, "text") == 0)
@@ -114,7 +133,10 @@ static int parse_stats(const char *arg, enum stats_format *out)
 	return 0;
 }
 
-enum { OPT_STREAM = 256, OPT_NAIVE, OPT_STATS };
+enum {
+	OPT_STREAM = 256, OPT_NAIVE, OPT_STATS, OPT_MEM_LIMIT, OPT_LEAK_CHECK,
+	OPT_MONITOR, OPT_MONITOR_LOG, OPT_WARN_GROWTH, OPT_SNAPSHOT
+};
 
 static const struct option long_options[] = {
 	{ "input", required_argument, NULL, 'i' },
@@ -124,6 +146,12 @@ static const struct option long_options[] = {
 	{ "buffer-size", required_argument, NULL, 'b' },
 	{ "force", no_argument, NULL, 'f' },
 	{ "stats", optional_argument, NULL, OPT_STATS },
+	{ "mem-limit", required_argument, NULL, OPT_MEM_LIMIT },
+	{ "leak-check", no_argument, NULL, OPT_LEAK_CHECK },
+	{ "monitor", optional_argument, NULL, OPT_MONITOR },
+	{ "monitor-log", required_argument, NULL, OPT_MONITOR_LOG },
+	{ "warn-growth", required_argument, NULL, OPT_WARN_GROWTH },
+	{ "snapshot", required_argument, NULL, OPT_SNAPSHOT },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -140,6 +168,15 @@ static int parse_option(int c, struct options *o, char **argv)
 	case 'f': o->force = 1; break;
 	case 'b': return parse_buffer_size(optarg, &o->buffer_size) ? EXIT_USAGE : -1;
 	case OPT_STATS: return parse_stats(optarg, &o->stats) ? EXIT_USAGE : -1;
+	case OPT_MEM_LIMIT:
+		return parse_size_option("mem-limit", optarg, &o->mem_limit) ? EXIT_USAGE : -1;
+	case OPT_LEAK_CHECK: o->leak_check = 1; break;
+	case OPT_MONITOR:
+		return parse_monitor(optarg, &o->watch.monitor_ms) ? EXIT_USAGE : -1;
+	case OPT_MONITOR_LOG: o->watch.monitor_log = optarg; break;
+	case OPT_WARN_GROWTH:
+		return parse_size_option("warn-growth", optarg, &o->watch.warn_growth) ? EXIT_USAGE : -1;
+	case OPT_SNAPSHOT: o->watch.snapshot = optarg; break;
 	case 'h': print_help(); return EXIT_OK;
 	case 'V': printf("streamx %s\n", SX_VERSION); return EXIT_OK;
 	case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
@@ -156,6 +193,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 	int c;
 
 	o->buffer_size = DEFAULT_BUFFER;
+	o->leak_check = getenv("STREAMX_LEAK_CHECK") &&
+			strcmp(getenv("STREAMX_LEAK_CHECK"), "1") == 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":i:o:b:fhV", long_options, NULL)) != -1) {
 		int rc = parse_option(c, o, argv);
@@ -168,6 +207,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 		return usage_error("unexpected argument '%s' (quote the whole pipeline as one argument)",
 				   argv[optind + 1]);
 	o->pipeline = argv[optind];
+	if ((o->watch.monitor_log || o->watch.warn_growth) && !o->watch.monitor_ms)
+		o->watch.monitor_ms = 1000; /* a log or a warning implies sampling */
 	return -1;
 }
 
@@ -232,30 +273,46 @@ static int open_input(const char *path, int *fd, struct stat *sb)
 	return 0;
 }
 
-static int run_pipeline(const struct options *o, struct sx_pipeline *pl,
-			int in_fd, struct output *out, struct report *rep)
+/* Held from the start, so a SIGUSR1 that comes before the snapshot
+ * thread is waiting for it stays pending instead of killing us. */
+static void block_sigusr1(void)
 {
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
+/* Everything one run of a pipeline holds, from parsing to exit. */
+struct job {
+	const struct options *o;
+	struct sx_registry reg;
+	struct sx_mem_account mem;
+	struct sx_pool pool;
+	struct sx_pipeline *pl;
 	struct sx_source src;
 	struct sx_sink sink;
-	struct sx_pool pool;
+	struct output out;
+	struct report rep;
+	struct memwatch watch;
+	int in_fd;
+};
+
+static int drive(struct job *j)
+{
 	struct sx_error err;
 	int rc;
 
 	sx_error_clear(&err);
-	sx_source_fd(&src, in_fd, o->input && strcmp(o->input, "-") ? o->input
-								     : "standard input");
-	sx_sink_fd(&sink, out->fd, output_name(out));
-	sx_pool_init(&pool, o->buffer_size, (unsigned)sx_pipeline_buffers(pl));
-	rep->started = sx_now();
-	if (o->naive)
-		rc = sx_pipeline_naive(pl, &src, &sink, &err);
+	j->rep.started = sx_now();
+	if (j->o->naive)
+		rc = sx_pipeline_naive(j->pl, &j->src, &j->sink, &err);
 	else
-		rc = sx_pipeline_stream(pl, &src, &sink, &pool, &err);
-	rep->seconds = sx_now() - rep->started;
-	rep->bytes_in = src.offset;
-	rep->bytes_out = sink.offset;
-	rep->pool = pool;
-	sx_pool_drain(&pool);
+		rc = sx_pipeline_stream(j->pl, &j->src, &j->sink, &j->pool, &err);
+	j->rep.seconds = sx_now() - j->rep.started;
+	j->rep.bytes_in = j->src.offset;
+	j->rep.bytes_out = j->sink.offset;
 	if (rc < 0 && rc != SX_EPIPE)
 		cli_error("%s", err.msg);
 	return rc;
@@ -270,42 +327,100 @@ static void die_of_sigpipe(void)
 	exit(EXIT_FAILURE_);
 }
 
-static int run(const struct options *o)
+static void report_leak(const struct sx_mem_owner *o, void *ctx)
 {
-	struct sx_registry reg;
-	struct sx_pipeline *pl = NULL;
-	struct sx_error err;
-	struct report rep = { .pipeline = o->pipeline, .naive = o->naive,
-			      .buffer_size = o->buffer_size };
-	struct output out;
-	struct stat in_sb;
-	int in_fd, rc;
+	(void)ctx;
+	cli_error("leak check: %s still holds %zu bytes in %llu blocks", o->name,
+		  (size_t)atomic_load(&o->current),
+		  (unsigned long long)(atomic_load(&o->allocs) - atomic_load(&o->frees)));
+}
 
-	if (load_registry(&reg))
+/* Builds the pipeline and opens the files. Returns an exit status, or -1
+ * to go on. */
+static int prepare(struct job *j)
+{
+	const struct options *o = j->o;
+	struct sx_error err;
+	struct stat in_sb;
+
+	if (load_registry(&j->reg))
 		return EXIT_FAILURE_;
-	if (sx_pipeline_new(&pl, &reg, o->pipeline, &err) != SX_OK) {
+	sx_mem_account_init(&j->mem, (size_t)o->mem_limit);
+	if (sx_pipeline_new(&j->pl, &j->reg, o->pipeline, &j->mem, &err) != SX_OK) {
 		cli_error("%s", err.msg);
 		return cli_exit_status(err.status);
 	}
-	rep.stages = pl->count;
-	if (open_input(o->input, &in_fd, &in_sb) ||
-	    output_open(&out, o->output, o->force, &in_sb)) {
-		sx_pipeline_free(pl);
+	if (open_input(o->input, &j->in_fd, &in_sb) ||
+	    output_open(&j->out, o->output, o->force, &in_sb))
 		return EXIT_FAILURE_;
-	}
-	/* EPIPE instead of death, so the temporary can be cleaned up first */
-	signal(SIGPIPE, SIG_IGN);
-	rc = run_pipeline(o, pl, in_fd, &out, &rep);
-	sx_pipeline_free(pl);
-	if (rc >= 0 && output_commit(&out) != 0)
+	sx_source_fd(&j->src, j->in_fd, o->input && strcmp(o->input, "-") ? o->input
+									   : "standard input");
+	sx_sink_fd(&j->sink, j->out.fd, output_name(&j->out));
+	sx_pool_init(&j->pool, o->buffer_size, (unsigned)sx_pipeline_buffers(j->pl));
+	if (!o->naive)
+		j->pool.mem = sx_mem_owner_new(&j->mem, "pool");
+	return -1;
+}
+
+static int start_watch(struct job *j)
+{
+	struct memwatch_view view = {
+		.mode = j->o->naive ? "naive" : "stream",
+		.pipeline = j->o->pipeline,
+		.mem = &j->mem,
+		.pool = j->o->naive ? NULL : &j->pool,
+		.pl = j->pl,
+	};
+
+	return memwatch_start(&j->watch, &j->o->watch, &view);
+}
+
+/* Tears the run down; the figures for --stats survive in rep and mem. */
+static int finish(struct job *j, int rc)
+{
+	if (memwatch_stop(&j->watch) != 0 && rc >= 0)
+		rc = SX_EIO;
+	sx_pipeline_free(j->pl);
+	j->pl = NULL;
+	report_take_pool(&j->rep, &j->pool);
+	sx_pool_drain(&j->pool);
+	if (rc >= 0 && output_commit(&j->out) != 0)
 		rc = SX_EIO;
 	if (rc < 0)
-		output_abort(&out);
+		output_abort(&j->out);
 	if (rc == SX_EPIPE)
 		die_of_sigpipe();
-	rep.status = rc;
+	return rc;
+}
+
+static int run(const struct options *o)
+{
+	struct job *j = calloc(1, sizeof(*j));
+	int rc;
+
+	if (!j)
+		return cli_error("out of memory"), EXIT_FAILURE_;
+	block_sigusr1();
+	j->o = o;
+	j->rep = (struct report){ .pipeline = o->pipeline, .naive = o->naive,
+				  .buffer_size = o->buffer_size, .mem = &j->mem };
+	rc = prepare(j);
+	if (rc >= 0) {
+		sx_pipeline_free(j->pl);
+		free(j);
+		return rc;
+	}
+	j->rep.stages = j->pl->count;
+	/* EPIPE instead of death, so the temporary can be cleaned up first */
+	signal(SIGPIPE, SIG_IGN);
+	rc = start_watch(j) ? SX_EIO : drive(j);
+	rc = finish(j, rc);
+	j->rep.status = rc;
 	if (o->stats != STATS_NONE)
-		report_print(&rep, o->stats, stderr);
+		report_print(&j->rep, o->stats, stderr);
+	if (o->leak_check && sx_mem_leaks(&j->mem, report_leak, NULL) > 0 && rc >= 0)
+		rc = SX_ENOMEM;
+	free(j);
 	return cli_exit_status(rc);
 }
 
@@ -320,6 +435,10 @@ int main(int argc, char **argv)
 		return cmd_help(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "gen") == 0)
 		return cmd_gen(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "compare") == 0)
+		return cmd_compare(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "snapdiff") == 0)
+		return cmd_snapdiff(argc - 1, argv + 1);
 	rc = parse_args(argc, argv, &o);
 	if (rc >= 0)
 		return rc;

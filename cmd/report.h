@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "mem.h"
 #include "pool.h"
 
 enum stats_format { STATS_NONE, STATS_TEXT, STATS_JSON };
@@ -16,9 +17,13 @@ struct report {
 	size_t buffer_size;
 	double started, seconds;
 	uint64_t bytes_in, bytes_out;
-	struct sx_pool pool;   /* counters as the run left them */
+	unsigned buffers_made, buffers_reused, buffers_peak;
+	const struct sx_mem_account *mem; /* tracked memory per owner */
 	int status;
 };
+
+/* Copies the pool's counters into rep. */
+void report_take_pool(struct report *rep, const struct sx_pool *pool);
 
 /* Writes the report to f: aligned lines, or one JSON object on one line.
  * Peak RSS is read from the kernel at the time of the call. */

@@ -1,6 +1,8 @@
 /* io.c - file-descriptor and memory sources and sinks. */
 #include "io.h"
 
+#include "mem.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,31 +145,32 @@ static size_t first_capacity(const struct sx_source *src)
 	return 64 * 1024;
 }
 
-int sx_source_slurp(struct sx_source *src, unsigned char **buf, size_t *len,
-		    struct sx_error *err)
+int sx_source_slurp(struct sx_source *src, struct sx_mem_owner *owner,
+		    unsigned char **buf, size_t *len, struct sx_error *err)
 {
 	size_t cap = first_capacity(src), used = 0;
-	unsigned char *data = malloc(cap);
+	unsigned char *data = sx_malloc(owner, cap);
 
 	if (!data)
-		goto nomem;
+		return sx_mem_fail(owner, cap, err);
 	for (;;) {
 		ssize_t got;
 
 		if (used == cap) {
-			unsigned char *grown;
+			unsigned char *grown = NULL;
 
-			if (cap > SIZE_MAX / 2)
-				goto nomem;
-			grown = realloc(data, cap * 2);
-			if (!grown)
-				goto nomem;
+			if (cap <= SIZE_MAX / 2)
+				grown = sx_realloc(owner, data, cap * 2);
+			if (!grown) {
+				sx_free(data);
+				return sx_mem_fail(owner, cap * 2, err);
+			}
 			data = grown;
 			cap *= 2;
 		}
 		got = src->read(src, data + used, cap - used, err);
 		if (got < 0) {
-			free(data);
+			sx_free(data);
 			return (int)got;
 		}
 		if (got == 0)
@@ -177,9 +180,4 @@ int sx_source_slurp(struct sx_source *src, unsigned char **buf, size_t *len,
 	*buf = data;
 	*len = used;
 	return SX_OK;
-nomem:
-	free(data);
-	return sx_error_set(err, SX_ENOMEM,
-			    "out of memory reading the whole input (%llu bytes so far)",
-			    (unsigned long long)src->offset);
 }

@@ -57,9 +57,11 @@ void sx_sink_fd(struct sx_sink *sink, int fd, const char *name);
 /* A sink collecting the output in sink->mem (free() it when done). */
 void sx_sink_mem(struct sx_sink *sink);
 
-/* Reads the whole source into one malloc'd buffer (*buf, *len; the caller
- * frees it). Returns a status; on failure nothing is left allocated. */
-int sx_source_slurp(struct sx_source *src, unsigned char **buf, size_t *len,
-		    struct sx_error *err);
+/* Reads the whole source into one buffer charged to owner (*buf, *len;
+ * the caller frees it with sx_free). Returns a status; on failure nothing
+ * is left allocated. */
+struct sx_mem_owner;
+int sx_source_slurp(struct sx_source *src, struct sx_mem_owner *owner,
+		    unsigned char **buf, size_t *len, struct sx_error *err);
 
 #endif

@@ -1,6 +1,7 @@
 /* pipeline.c - building a pipeline, and the stream and naive drivers. */
 #include "pipeline.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,7 +16,7 @@ static void destroy_stages(struct sx_pipeline *pl, size_t n)
 
 		if (st->ops->destroy)
 			st->ops->destroy(st);
-		free(st->priv);
+		sx_free(st->priv);
 	}
 }
 
@@ -24,7 +25,7 @@ void sx_pipeline_free(struct sx_pipeline *pl)
 	if (!pl)
 		return;
 	destroy_stages(pl, pl->count);
-	free(pl->stages);
+	sx_free(pl->stages);
 	free(pl);
 }
 
@@ -48,15 +49,18 @@ static int init_stage(struct sx_pipeline *pl, size_t i,
 {
 	struct sx_stage *st = &pl->stages[i];
 	const struct sx_stage_ops *ops = sx_registry_find(reg, words->argv[0]);
+	char name[SX_MEM_NAME];
 	int rc;
 
 	if (!ops)
 		return unknown_stage(reg, words->argv[0], err);
+	snprintf(name, sizeof(name), "%.32s (stage %zu)", ops->name, i + 1);
 	st->ops = ops;
 	st->index = (unsigned)i;
-	st->priv = calloc(1, ops->priv_size ? ops->priv_size : 1);
+	st->mem = sx_mem_owner_new(pl->mem, name);
+	st->priv = sx_calloc(st->mem, 1, ops->priv_size ? ops->priv_size : 1);
 	if (!st->priv)
-		return sx_error_set(err, SX_ENOMEM, "out of memory");
+		return sx_mem_fail(st->mem, ops->priv_size, err);
 	pl->count = i + 1; /* from here on, destroy must see it */
 	rc = ops->init ? ops->init(st, words->argc, words->argv) : SX_OK;
 	if (rc == SX_OK && words->argc > 1 && !ops->init)
@@ -69,8 +73,32 @@ static int init_stage(struct sx_pipeline *pl, size_t i,
 	return SX_OK;
 }
 
+/* The pipeline object itself is plain malloc: it holds the account. */
+static struct sx_pipeline *alloc_pipeline(size_t count,
+					  struct sx_mem_account *acct)
+{
+	struct sx_pipeline *pl = calloc(1, sizeof(*pl));
+
+	if (!pl)
+		return NULL;
+	if (!acct) {
+		sx_mem_account_init(&pl->own_mem, 0);
+		acct = &pl->own_mem;
+	}
+	pl->mem = acct;
+	pl->owner = sx_mem_owner_new(acct, "pipeline");
+	pl->input = sx_mem_owner_new(acct, "input");
+	pl->stages = sx_calloc(pl->owner, count, sizeof(*pl->stages));
+	if (!pl->stages) {
+		free(pl);
+		return NULL;
+	}
+	return pl;
+}
+
 int sx_pipeline_new(struct sx_pipeline **out, const struct sx_registry *reg,
-		    const char *text, struct sx_error *err)
+		    const char *text, struct sx_mem_account *acct,
+		    struct sx_error *err)
 {
 	struct sx_spec spec;
 	struct sx_pipeline *pl;
@@ -79,13 +107,10 @@ int sx_pipeline_new(struct sx_pipeline **out, const struct sx_registry *reg,
 	*out = NULL;
 	if (rc)
 		return rc;
-	pl = calloc(1, sizeof(*pl));
-	if (pl)
-		pl->stages = calloc(spec.count, sizeof(*pl->stages));
-	if (!pl || !pl->stages) {
-		free(pl);
+	pl = alloc_pipeline(spec.count, acct);
+	if (!pl) {
 		sx_spec_release(&spec);
-		return sx_error_set(err, SX_ENOMEM, "out of memory");
+		return sx_error_set(err, SX_ENOMEM, "out of memory setting up the pipeline");
 	}
 	for (size_t i = 0; i < spec.count && rc == SX_OK; i++)
 		rc = init_stage(pl, i, reg, &spec.stages[i], err);
@@ -211,6 +236,8 @@ static int acquire_all(struct sx_pool *pool, struct sx_buf **bufs, size_t n,
 {
 	for (size_t i = 0; i < n; i++) {
 		bufs[i] = sx_pool_acquire(pool);
+		if (!bufs[i] && pool->in_use < pool->limit)
+			return sx_mem_fail(pool->mem, pool->buf_size, err);
 		if (!bufs[i])
 			return sx_error_set(err, SX_ENOMEM,
 					    "cannot get buffer %zu of %zu (%zu bytes) from the pool",
@@ -232,13 +259,13 @@ int sx_pipeline_stream(struct sx_pipeline *pl, struct sx_source *src,
 		       struct sx_error *err)
 {
 	size_t nbufs = sx_pipeline_buffers(pl);
-	struct sx_buf **bufs = calloc(nbufs, sizeof(*bufs));
-	struct sx_out *outs = calloc(pl->count, sizeof(*outs));
+	struct sx_buf **bufs = sx_calloc(pl->owner, nbufs, sizeof(*bufs));
+	struct sx_out *outs = sx_calloc(pl->owner, pl->count, sizeof(*outs));
 	struct run run = { pl, outs, sink, err, NO_STAGE };
 	int rc = claim(pl, err);
 
 	if (rc == SX_OK && (!bufs || !outs))
-		rc = sx_error_set(err, SX_ENOMEM, "out of memory");
+		rc = sx_mem_fail(pl->owner, nbufs * sizeof(*bufs), err);
 	if (rc == SX_OK)
 		rc = acquire_all(pool, bufs, nbufs, err);
 	if (rc == SX_OK) {
@@ -255,8 +282,8 @@ int sx_pipeline_stream(struct sx_pipeline *pl, struct sx_source *src,
 	}
 	for (size_t i = 0; bufs && i < nbufs; i++)
 		sx_pool_release(pool, bufs[i]);
-	free(bufs);
-	free(outs);
+	sx_free(bufs);
+	sx_free(outs);
 	return rc;
 }
 
@@ -276,29 +303,47 @@ static int naive_stage(struct run *run, size_t k, const unsigned char *in,
 	return rc == SX_DONE ? SX_OK : rc;
 }
 
+/* With a budget, an input of known size that cannot fit is refused before
+ * a byte is read, rather than failing (or being OOM-killed) half way. */
+static int check_fits(struct sx_pipeline *pl, const struct sx_source *src,
+		      struct sx_error *err)
+{
+	size_t room = sx_mem_headroom(pl->mem);
+
+	if (!pl->mem->limit || src->size_hint < 0 || (uint64_t)src->size_hint < room)
+		return SX_OK;
+	return sx_error_set(err, SX_ENOMEM,
+			    "naive mode holds the whole input in memory: %s is %lld bytes, "
+			    "but the memory limit leaves %zu (stream mode would fit)",
+			    src->name, (long long)src->size_hint, room);
+}
+
 int sx_pipeline_naive(struct sx_pipeline *pl, struct sx_source *src,
 		      struct sx_sink *sink, struct sx_error *err)
 {
-	struct sx_out *outs = calloc(pl->count, sizeof(*outs));
+	struct sx_out *outs = sx_calloc(pl->owner, pl->count, sizeof(*outs));
 	struct run run = { pl, outs, sink, err, NO_STAGE };
 	unsigned char *data = NULL;
 	size_t len = 0;
 	int rc = claim(pl, err);
 
 	if (rc == SX_OK && !outs)
-		rc = sx_error_set(err, SX_ENOMEM, "out of memory");
+		rc = sx_mem_fail(pl->owner, pl->count * sizeof(*outs), err);
 	if (rc == SX_OK)
-		rc = sx_source_slurp(src, &data, &len, err);
+		rc = check_fits(pl, src, err);
+	if (rc == SX_OK)
+		rc = sx_source_slurp(src, pl->input, &data, &len, err);
 	for (size_t k = 0; k < pl->count && rc == SX_OK; k++) {
 		outs[k].err = err; /* no drain: the buffer grows */
+		outs[k].mem = pl->stages[k].mem;
 		rc = naive_stage(&run, k, data, len);
-		free(data);
+		sx_free(data);
 		data = outs[k].buf;
 		len = outs[k].len;
 	}
 	if (rc == SX_OK && len > 0)
 		rc = sink->write(sink, data, len, err);
-	free(data);
-	free(outs);
+	sx_free(data);
+	sx_free(outs);
 	return rc;
 }

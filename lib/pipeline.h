@@ -7,6 +7,7 @@
 
 #include "error.h"
 #include "io.h"
+#include "mem.h"
 #include "pool.h"
 #include "registry.h"
 #include "stage.h"
@@ -30,18 +31,30 @@
  *
  * On failure the message names the stage and its position
  * ("gunzip (stage 1): ..."); nothing is printed.
+ *
+ * Memory is charged to owners of an account: "pipeline" (its own
+ * arrays), "input" (naive mode's whole input), and one per stage, named
+ * "NAME (stage N)", holding the stage's state and, in naive mode, its
+ * whole output. With a budget on the account, naive mode refuses up front
+ * an input whose known size cannot fit.
  */
 struct sx_pipeline {
 	size_t count;
 	struct sx_stage *stages;
-	int used;   /* a pipeline runs once */
+	struct sx_mem_account *mem;
+	struct sx_mem_owner *owner;   /* "pipeline" */
+	struct sx_mem_owner *input;   /* "input" */
+	int used;                     /* a pipeline runs once */
+	struct sx_mem_account own_mem; /* used when the caller gives none */
 };
 
 /* Builds a pipeline from spec text, looking each stage up in reg and
- * initialising it. Returns SX_OK and *out, or SX_EUSAGE / SX_ENOMEM with a
- * message (naming a near stage name when one is unknown). */
+ * initialising it, charging memory to acct (NULL: an account of its own,
+ * with no budget). Returns SX_OK and *out, or SX_EUSAGE / SX_ENOMEM with
+ * a message (naming a near stage name when one is unknown). */
 int sx_pipeline_new(struct sx_pipeline **out, const struct sx_registry *reg,
-		    const char *spec, struct sx_error *err);
+		    const char *spec, struct sx_mem_account *acct,
+		    struct sx_error *err);
 
 /* Destroys every stage and frees the pipeline. NULL is ignored. */
 void sx_pipeline_free(struct sx_pipeline *pl);

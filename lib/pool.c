@@ -1,16 +1,16 @@
 /* pool.c - the bounded buffer pool. */
 #include "pool.h"
 
-#include <stdlib.h>
 
 void sx_pool_init(struct sx_pool *pool, size_t buf_size, unsigned limit)
 {
 	pool->buf_size = buf_size;
 	pool->limit = limit;
-	pool->made = 0;
-	pool->reused = 0;
-	pool->in_use = 0;
-	pool->peak_in_use = 0;
+	pool->mem = NULL;
+	atomic_init(&pool->made, 0);
+	atomic_init(&pool->reused, 0);
+	atomic_init(&pool->in_use, 0);
+	atomic_init(&pool->peak_in_use, 0);
 	pool->spare = NULL;
 }
 
@@ -29,7 +29,7 @@ static struct sx_buf *make_buf(struct sx_pool *pool)
 {
 	struct sx_buf *buf;
 
-	buf = malloc(sizeof(*buf) + pool->buf_size);
+	buf = sx_malloc(pool->mem, sizeof(*buf) + pool->buf_size);
 	if (!buf)
 		return NULL;
 	buf->size = pool->buf_size;
@@ -71,7 +71,7 @@ unsigned sx_pool_drain(struct sx_pool *pool)
 {
 	while (pool->spare) {
 		struct sx_buf *next = pool->spare->next;
-		free(pool->spare);
+		sx_free(pool->spare);
 		pool->spare = next;
 	}
 	return pool->in_use;

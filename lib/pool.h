@@ -2,7 +2,10 @@
 #ifndef SX_POOL_H
 #define SX_POOL_H
 
+#include <stdatomic.h>
 #include <stddef.h>
+
+#include "mem.h"
 
 /*
  * Every buffer in a pool has the same size. The pool never holds more than
@@ -22,18 +25,22 @@ struct sx_buf {
 struct sx_pool {
 	size_t buf_size;
 	unsigned limit;
-	unsigned made;        /* buffers allocated over the pool's life */
-	unsigned reused;      /* acquires served from the spare list */
-	unsigned in_use;
-	unsigned peak_in_use;
+	struct sx_mem_owner *mem; /* whom buffers are charged to; NULL: nobody */
+	/* Counters are atomic so that a snapshot may read them from another
+	 * thread while the pool is in use. */
+	atomic_uint made;        /* buffers allocated over the pool's life */
+	atomic_uint reused;      /* acquires served from the spare list */
+	atomic_uint in_use;
+	atomic_uint peak_in_use;
 	struct sx_buf *spare;
 };
 
-/* Sets up an empty pool; allocates nothing. */
+/* Sets up an empty pool, untracked (set pool->mem to charge an owner);
+ * allocates nothing. */
 void sx_pool_init(struct sx_pool *pool, size_t buf_size, unsigned limit);
 
-/* Returns a buffer (len 0), or NULL when `limit` buffers are out or
- * malloc fails. */
+/* Returns a buffer (len 0), or NULL when `limit` buffers are out or the
+ * allocation fails (see sx_mem_fail for why). */
 struct sx_buf *sx_pool_acquire(struct sx_pool *pool);
 
 /* Gives a buffer back to the pool it came from. NULL is ignored. */

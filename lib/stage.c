@@ -18,16 +18,14 @@ static int grow(struct sx_out *out)
 			goto nomem;
 		cap *= 2;
 	}
-	grown = realloc(out->buf, cap);
+	grown = sx_realloc(out->mem, out->buf, cap);
 	if (!grown)
 		goto nomem;
 	out->buf = grown;
 	out->cap = cap;
 	return SX_OK;
 nomem:
-	return sx_error_set(out->err, SX_ENOMEM,
-			    "out of memory growing a whole-output buffer past %zu bytes",
-			    out->cap);
+	return sx_mem_fail(out->mem, cap, out->err);
 }
 
 int sx_out_make_room(struct sx_out *out)

@@ -2,10 +2,12 @@
 #ifndef SX_STAGE_H
 #define SX_STAGE_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "error.h"
+#include "mem.h"
 
 /*
  * A stage is written once against this interface and never learns which
@@ -26,6 +28,9 @@
  *
  * Stages keep all their state in their private area (priv); no stage has
  * global mutable state, so pipelines may run side by side in threads.
+ * Whatever else a stage allocates, it allocates through its owner
+ * (sx_malloc(st->mem, ...), zlib's zalloc with st->mem as opaque), so its
+ * memory is counted under its name and held to the run's budget.
  */
 
 #define SX_STAGE_ABI 1
@@ -39,6 +44,7 @@ struct sx_out {
 	int (*drain)(struct sx_out *out);
 	void *ctx;       /* the driver's */
 	struct sx_error *err; /* where drain and growth failures are recorded */
+	struct sx_mem_owner *mem; /* whom a growing buffer is charged to */
 };
 
 /* Makes room for at least one more byte: drains a full fixed buffer or
@@ -95,7 +101,9 @@ struct sx_stage {
 	const struct sx_stage_ops *ops;
 	void *priv;
 	unsigned index;      /* position in the pipeline, from 0 */
-	uint64_t bytes_in;   /* input consumed before the current call */
+	struct sx_mem_owner *mem; /* the stage's memory owner, "NAME (stage N)" */
+	/* input consumed before the current call; atomic for snapshots */
+	atomic_uint_fast64_t bytes_in;
 	struct sx_error err; /* the stage's own failure */
 };
 

@@ -8,6 +8,7 @@ int main(void)
 	SRunner *sr = srunner_create(pool_suite());
 	int failed;
 
+	srunner_add_suite(sr, mem_suite());
 	srunner_add_suite(sr, spec_suite());
 	srunner_add_suite(sr, registry_suite());
 	srunner_add_suite(sr, util_suite());
@@ -15,6 +16,8 @@ int main(void)
 	srunner_add_suite(sr, stages_suite());
 	srunner_add_suite(sr, pipeline_suite());
 	srunner_add_suite(sr, memory_suite());
+	srunner_add_suite(sr, compare_suite());
+	srunner_add_suite(sr, memwatch_suite());
 	srunner_add_suite(sr, cli_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);

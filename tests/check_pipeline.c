@@ -150,7 +150,8 @@ static void expect_everywhere(const char *spec, const unsigned char *in, size_t 
 
 	ck_assert_msg(n.status == SX_OK, "%s naive: %s", spec, n.err.msg);
 	ck_assert_uint_eq(n.out_len, want_len);
-	ck_assert_mem_eq(n.out, want, want_len);
+	if (want_len > 0)
+		ck_assert_mem_eq(n.out, want, want_len);
 	free(n.out);
 	for (size_t c = 0; c < 4; c++)
 		for (size_t b = 0; b < 4; b++) {
@@ -160,7 +161,8 @@ static void expect_everywhere(const char *spec, const unsigned char *in, size_t 
 			ck_assert_msg(s.status == SX_OK, "%s stream: %s", spec, s.err.msg);
 			ck_assert_msg(s.out_len == want_len, "%s read %zu buffer %zu: %zu bytes, want %zu",
 				      spec, chunks[c], bufsizes[b], s.out_len, want_len);
-			ck_assert_mem_eq(s.out, want, want_len);
+			if (want_len > 0)
+				ck_assert_mem_eq(s.out, want, want_len);
 			ck_assert_uint_eq(s.pool_out, 0);
 			free(s.out);
 		}
@@ -198,7 +200,7 @@ START_TEST(test_done_stops_reading)
 	struct sx_pool pool;
 	struct sx_error err;
 
-	ck_assert_int_eq(sx_pipeline_new(&pl, reg(), "cat | take 10 | upper", &err), SX_OK);
+	ck_assert_int_eq(sx_pipeline_new(&pl, reg(), "cat | take 10 | upper", NULL, &err), SX_OK);
 	sx_source_mem(&src, text, 1 << 20, 0);
 	sx_sink_mem(&sink);
 	sx_pool_init(&pool, 4096, 4);
@@ -315,7 +317,8 @@ START_TEST(test_truncated_and_garbage_gzip)
 		ck_assert_int_eq(g.status, SX_EDATA);
 		ck_assert_str_eq(g.err.msg, msg);
 		ck_assert_uint_le(g.out_len, 30000); /* a prefix reached the sink */
-		ck_assert_mem_eq(g.out, text, g.out_len);
+		if (g.out_len > 0)
+			ck_assert_mem_eq(g.out, text, g.out_len);
 		free(g.out);
 	}
 	free(longer);
@@ -344,7 +347,7 @@ START_TEST(test_sink_failure_stops_run)
 	struct sx_pool pool;
 	struct sx_error err;
 
-	ck_assert_int_eq(sx_pipeline_new(&pl, reg(), "upper | cat", &err), SX_OK);
+	ck_assert_int_eq(sx_pipeline_new(&pl, reg(), "upper | cat", NULL, &err), SX_OK);
 	sx_source_mem(&src, text, 100000, 1000);
 	sx_sink_mem(&sink);
 	sink.write = failing_write;
@@ -386,7 +389,7 @@ START_TEST(test_pool_too_small_and_single_use)
 	struct sx_pool pool;
 	struct sx_error err;
 
-	ck_assert_int_eq(sx_pipeline_new(&pl, reg(), "cat | cat", &err), SX_OK);
+	ck_assert_int_eq(sx_pipeline_new(&pl, reg(), "cat | cat", NULL, &err), SX_OK);
 	ck_assert_uint_eq(sx_pipeline_buffers(pl), 3);
 	sx_source_mem(&src, "abc", 3, 0);
 	sx_sink_mem(&sink);
@@ -406,13 +409,13 @@ START_TEST(test_init_failures_clean_up)
 	struct sx_pipeline *pl = (struct sx_pipeline *)1;
 	struct sx_error err;
 
-	ck_assert_int_eq(sx_pipeline_new(&pl, reg(), "gzip -9 | gunzip | take", &err),
+	ck_assert_int_eq(sx_pipeline_new(&pl, reg(), "gzip -9 | gunzip | take", NULL, &err),
 			 SX_EUSAGE);
 	ck_assert_ptr_null(pl);
 	ck_assert_str_eq(err.msg, "take: needs a count");
-	ck_assert_int_eq(sx_pipeline_new(&pl, reg(), "gzip | nosuchstage", &err), SX_EUSAGE);
+	ck_assert_int_eq(sx_pipeline_new(&pl, reg(), "gzip | nosuchstage", NULL, &err), SX_EUSAGE);
 	ck_assert_str_eq(err.msg, "unknown stage 'nosuchstage' (see 'streamx list')");
-	ck_assert_int_eq(sx_pipeline_new(&pl, reg(), "'cat", &err), SX_EUSAGE);
+	ck_assert_int_eq(sx_pipeline_new(&pl, reg(), "'cat", NULL, &err), SX_EUSAGE);
 	sx_pipeline_free(NULL);
 }
 END_TEST

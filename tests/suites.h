@@ -16,6 +16,9 @@ Suite *gen_suite(void);
 Suite *util_suite(void);
 Suite *cli_suite(void);
 Suite *memory_suite(void);
+Suite *compare_suite(void);
+Suite *memwatch_suite(void);
+Suite *mem_suite(void);
 
 /* The result of running a pipeline over memory. out is malloc'd. */
 struct run_result {

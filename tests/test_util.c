@@ -32,7 +32,7 @@ static struct run_result run_with(const struct sx_registry *reg,
 
 	memset(&r, 0, sizeof(r));
 	sx_error_clear(&r.err);
-	r.status = sx_pipeline_new(&pl, reg, spec, &r.err);
+	r.status = sx_pipeline_new(&pl, reg, spec, NULL, &r.err);
 	if (r.status != SX_OK)
 		return r;
 	sx_source_mem(&src, in, len, chunk);

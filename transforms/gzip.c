@@ -24,6 +24,14 @@ static uInt piece(size_t n)
 	return (uInt)(n < ZPIECE ? n : ZPIECE);
 }
 
+/* zlib's state is charged to the stage. */
+static void use_owner(z_stream *zs, struct sx_stage *st)
+{
+	zs->zalloc = sx_mem_zalloc;
+	zs->zfree = sx_mem_zfree;
+	zs->opaque = st->mem;
+}
+
 /* ---- gzip ---- */
 
 struct gzip_state {
@@ -57,9 +65,10 @@ static int gzip_init(struct sx_stage *st, int argc, char **argv)
 		if (rc)
 			return rc;
 	}
+	use_owner(&s->zs, st);
 	if (deflateInit2(&s->zs, s->level, Z_DEFLATED, 15 + 16, 8,
 			 Z_DEFAULT_STRATEGY) != Z_OK)
-		return sx_stage_fail(st, SX_ENOMEM, "cannot set up zlib deflate");
+		return sx_mem_fail(st->mem, 0, &st->err);
 	s->ready = 1;
 	return SX_OK;
 }
@@ -167,8 +176,9 @@ static int gunzip_init(struct sx_stage *st, int argc, char **argv)
 	if (argc > 1)
 		return sx_stage_fail(st, SX_EUSAGE, "unknown argument '%s'", argv[1]);
 	/* 15 + 16: a gzip wrapper only, the largest window. */
+	use_owner(&s->zs, st);
 	if (inflateInit2(&s->zs, 15 + 16) != Z_OK)
-		return sx_stage_fail(st, SX_ENOMEM, "cannot set up zlib inflate");
+		return sx_mem_fail(st->mem, 0, &st->err);
 	s->ready = 1;
 	return SX_OK;
 }
