@@ -1,0 +1,1166 @@
+/* compare.c - `streamx compare`: one pipeline in both modes, each in a fresh child, side by side. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "builtin.h"
+#include "cli.h"
+#include "gen.h"
+#include "output.h"
+#include "pipeline.h"
+#include "registry.h"
+#include "report.h"
+#include "svg.h"
+#include "util.h"
+
+/*
+ * Each mode runs in its own freshly exec'd streamx, so each peak RSS is
+ * that run's alone (wait4's ru_maxrss) and neither inherits the other's
+ * heap. The parent only watches: it reads the child's output through a
+ * pipe in READ_CHUNK pieces, checksumming and counting it, and samples the
+ * child's VmRSS between reads, with poll()'s timeout as the clock. It
+ * never holds the input or an output, because a forked child's
+ * ru_maxrss starts at the parent's private memory: a big parent would
+ * raise the floor of the very figure we measure.
+ *
+ * Input the children cannot both read from the start (standard input, a
+ * pipe) is spooled to a temporary file that is unlinked as soon as it is
+ * made: it has no name to leave behind, whatever ends us.
+ */
+
+#define READ_CHUNK (64 * 1024)
+#define MAX_SIZES 32
+#define MAX_SAMPLES 512         /* per trace; then resolution halves */
+#define DEFAULT_INTERVAL_MS 20
+#define MAX_BUFFER ((uint64_t)1 << 30)
+#define MIB (1024.0 * 1024.0)
+
+enum { NAIVE, STREAM };
+static const char *const mode_name[] = { "naive", "stream" };
+static const char *const mode_flag[] = { "--naive", "--stream" };
+static const char *const mode_color[] = { "#d62728", "#1f77b4" };
+static const char *const kind_name[] = { "text", "log", "binary" };
+
+/* RSS over time in bounded memory: raw samples are grouped `stride` at a
+ * time into one stored point (their first time, their highest RSS); when
+ * the store fills, neighbours merge in pairs and the stride doubles. */
+struct trace {
+	double t[MAX_SAMPLES];       /* seconds since the child started */
+	uint64_t rss[MAX_SAMPLES];   /* bytes */
+	size_t n;
+	unsigned stride, pending;
+	double bucket_t;
+	uint64_t bucket_max;
+	uint64_t peak;               /* highest sample */
+	unsigned long taken;         /* raw samples */
+};
+
+/* One child's figures. */
+struct run {
+	uint64_t rss_peak;           /* ru_maxrss, bytes */
+	uint64_t rss_sampled;        /* highest VmRSS sample */
+	unsigned long samples;
+	double seconds, user, sys;
+	uint64_t out_bytes;
+	unsigned long crc, adler;
+};
+
+/* One comparison: both modes over one input. */
+struct result {
+	uint64_t input_bytes;
+	struct run run[2];
+	uint64_t self_peak;          /* our own VmHWM when it ended */
+};
+
+struct compare_options {
+	const char *input;           /* NULL or "-": standard input */
+	const char *plot;
+	const char *pipeline;
+	const char *buffer;          /* -b as given, passed on */
+	uint64_t sizes[MAX_SIZES];
+	size_t nsizes;
+	enum sx_gen_kind kind;
+	int have_kind, json, force, interval_ms;
+};
+
+/* What the children read: -i path, or fd from its start as standard input. */
+struct input {
+	const char *path;            /* NULL: fd */
+	int fd;
+	int src;                     /* to spool from first; -1: nothing */
+	const char *name;            /* for the report */
+	uint64_t bytes;
+};
+
+struct compare {
+	struct compare_options opt;
+	struct input in;
+	struct result results[MAX_SIZES];
+	size_t nresults;
+	struct trace cur[2];         /* the comparison running now */
+	struct trace kept[2];        /* the largest input's, for the plot */
+	size_t kept_result;          /* index into results; MAX_SIZES: none */
+	struct output plot;
+	int plot_open;
+};
+
+static unsigned char chunk[READ_CHUNK];   /* spooling, generating, reading */
+
+/* ---- options ---- */
+
+static void print_compare_help(void)
+{
+	fputs("Usage: streamx compare [OPTIONS] 'PIPELINE'\n"
+	      "Run PIPELINE in --naive and in --stream mode, each in its own process, over\n"
+	      "the same input; check that the outputs are identical; print peak RSS, time\n"
+	      "and throughput side by side.\n"
+	      "\n"
+	      "  -i, --input FILE      input file ('-' or absent: standard input, spooled\n"
+	      "                        to a temporary file in $TMPDIR or /tmp)\n"
+	      "      --sizes LIST      instead of an input, generated data of each size\n"
+	      "                        (1M,16M,256M,1G): peak RSS against input size\n"
+	      "  -k, --kind KIND       what --sizes generates: text, log (default), binary\n"
+	      "  -b, --buffer-size N   stream buffer size, passed on to both runs\n"
+	      "      --interval MS     how often to sample RSS for the plot (default 20)\n"
+	      "      --plot FILE.svg   an SVG chart: RSS over time, and with --sizes peak\n"
+	      "                        RSS against input size\n"
+	      "  -f, --force           overwrite an existing plot file\n"
+	      "      --json            one JSON object (with --sizes, an array) instead of\n"
+	      "                        the table\n"
+	      "  -h, --help            show this help\n"
+	      "\n"
+	      "Example: streamx compare --sizes 1M,16M,256M --plot gzip.svg 'gzip'\n"
+	      "Exit status: 0 both runs succeeded with identical outputs, 1 a run failed\n"
+	      "or the outputs differ, 2 usage error.\n",
+	      stdout);
+}
+
+static int compare_usage(const char *fmt, ...) SX_PRINTF(1, 2);
+
+static int compare_usage(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cli_error("compare: %s (see 'streamx compare --help')", msg);
+	return EXIT_USAGE;
+}
+
+/* Parses "1M,16M,1G" into o->sizes. Returns -1 to go on, else EXIT_USAGE. */
+static int parse_sizes(const char *list, struct compare_options *o)
+{
+	const char *p = list;
+
+	for (;;) {
+		size_t len = strcspn(p, ",");
+		char word[32];
+
+		if (len == 0 || len >= sizeof(word))
+			return compare_usage("invalid size '%.*s' in --sizes '%s'",
+					     (int)(len < 32 ? len : 32), p, list);
+		memcpy(word, p, len);
+		word[len] = '\0';
+		if (o->nsizes == MAX_SIZES)
+			return compare_usage("too many sizes in --sizes (at most %d)", MAX_SIZES);
+		if (sx_parse_size(word, &o->sizes[o->nsizes]) != 0 ||
+		    o->sizes[o->nsizes] == 0)
+			return compare_usage("invalid size '%s' in --sizes (1 byte or more, "
+					     "K/M/G suffixes)", word);
+		o->nsizes++;
+		if (p[len] == '\0')
+			return -1;
+		p += len + 1;
+	}
+}
+
+static int parse_interval(const char *arg, int *ms)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v < 1 || v > 60000)
+		return compare_usage("invalid interval '%s' (milliseconds, 1 to 60000)", arg);
+	*ms = (int)v;
+	return -1;
+}
+
+static int parse_buffer(const char *arg, struct compare_options *o)
+{
+	uint64_t n;
+
+	if (sx_parse_size(arg, &n) != 0 || n == 0 || n > MAX_BUFFER)
+		return compare_usage("invalid buffer size '%s' (1 byte to 1G)", arg);
+	o->buffer = arg;
+	return -1;
+}
+
+enum { OPT_JSON = 256, OPT_PLOT, OPT_SIZES, OPT_INTERVAL };
+
+/* Returns -1 to go on, else the exit status to end with. */
+static int parse_compare_option(int c, struct compare_options *o, char **argv)
+{
+	switch (c) {
+	case 'i': o->input = optarg; return -1;
+	case 'f': o->force = 1; return -1;
+	case OPT_JSON: o->json = 1; return -1;
+	case OPT_PLOT: o->plot = optarg; return -1;
+	case 'b': return parse_buffer(optarg, o);
+	case OPT_SIZES: return parse_sizes(optarg, o);
+	case OPT_INTERVAL: return parse_interval(optarg, &o->interval_ms);
+	case 'k':
+		if (sx_gen_kind_parse(optarg, &o->kind) != 0)
+			return compare_usage("unknown kind '%s' (text, log or binary)", optarg);
+		o->have_kind = 1;
+		return -1;
+	case 'h': print_compare_help(); return EXIT_OK;
+	case ':': return compare_usage("option '%s' needs a value", argv[optind - 1]);
+	default:
+		if (optopt)
+			return compare_usage("unknown option '-%c'", optopt);
+		return compare_usage("unknown option '%s'", argv[optind - 1]);
+	}
+}
+
+static int parse_compare(int argc, char **argv, struct compare_options *o)
+{
+	static const struct option opts[] = {
+		{ "input", required_argument, NULL, 'i' },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "plot", required_argument, NULL, OPT_PLOT },
+		{ "sizes", required_argument, NULL, OPT_SIZES },
+		{ "kind", required_argument, NULL, 'k' },
+		{ "buffer-size", required_argument, NULL, 'b' },
+		{ "interval", required_argument, NULL, OPT_INTERVAL },
+		{ "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c, rc;
+
+	o->kind = SX_GEN_LOG;
+	o->interval_ms = DEFAULT_INTERVAL_MS;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":i:b:k:fh", opts, NULL)) != -1)
+		if ((rc = parse_compare_option(c, o, argv)) >= 0)
+			return rc;
+	if (optind == argc)
+		return compare_usage("no pipeline given");
+	if (optind + 1 < argc)
+		return compare_usage("unexpected argument '%s' (quote the whole pipeline "
+				     "as one argument)", argv[optind + 1]);
+	if (o->nsizes && o->input)
+		return compare_usage("--sizes generates its own input; it does not go with -i");
+	if (o->have_kind && !o->nsizes)
+		return compare_usage("--kind applies to --sizes only");
+	if (o->plot && strcmp(o->plot, "-") == 0)
+		return compare_usage("--plot needs a file name, not standard output");
+	o->pipeline = argv[optind];
+	return -1;
+}
+
+/* A usage error in the pipeline is found here, before any input is
+ * spooled or generated. Returns -1 to go on, else the exit status. */
+static int check_pipeline(const char *spec)
+{
+	struct sx_registry reg;
+	struct sx_pipeline *pl;
+	struct sx_error err;
+
+	sx_registry_init(&reg);
+	if (sx_builtin_register(&reg, &err) != SX_OK ||
+	    sx_pipeline_new(&pl, &reg, spec, NULL, &err) != SX_OK) {
+		cli_error("compare: %s", err.msg);
+		return cli_exit_status(err.status);
+	}
+	sx_pipeline_free(pl);
+	return -1;
+}
+
+/* ---- temporaries, signals ---- */
+
+#define NSIGNALS 3
+static const int fatal_signals[NSIGNALS] = { SIGINT, SIGTERM, SIGHUP };
+static struct sigaction chained[NSIGNALS];
+static volatile sig_atomic_t running_child;   /* its pid; 0: none */
+
+/* Stops the child, then lets the handler we found (output.c's, which
+ * removes the plot's temporary) or the default action end us. */
+static void on_fatal_signal(int sig)
+{
+	pid_t pid = (pid_t)running_child;
+
+	if (pid > 0)
+		kill(pid, SIGTERM);
+	for (int i = 0; i < NSIGNALS; i++)
+		if (fatal_signals[i] == sig && !(chained[i].sa_flags & SA_SIGINFO) &&
+		    chained[i].sa_handler != SIG_DFL && chained[i].sa_handler != SIG_IGN)
+			chained[i].sa_handler(sig);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* Catches the fatal signals, except one ignored from the start (nohup, a
+ * background job), which stays ignored. */
+static void arm_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_fatal_signal;
+	sigemptyset(&sa.sa_mask);
+	for (int i = 0; i < NSIGNALS; i++)
+		if (sigaction(fatal_signals[i], NULL, &chained[i]) == 0 &&
+		    chained[i].sa_handler != SIG_IGN)
+			sigaction(fatal_signals[i], &sa, NULL);
+}
+
+/* Blocks the fatal signals (how = SIG_BLOCK) or sets the mask back. */
+static void hold_signals(int how, sigset_t *old)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	for (int i = 0; i < NSIGNALS; i++)
+		sigaddset(&set, fatal_signals[i]);
+	sigprocmask(how, how == SIG_BLOCK ? &set : old, how == SIG_BLOCK ? old : NULL);
+}
+
+/* An unlinked temporary file in $TMPDIR or /tmp. Returns its fd, or -1
+ * with a message. */
+static int make_temp(void)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[PATH_MAX];
+	sigset_t all, old;
+	int fd, e;
+
+	if (!dir || !dir[0])
+		dir = "/tmp";
+	if ((size_t)snprintf(path, sizeof(path), "%s/streamx-compare-XXXXXX", dir) >=
+	    sizeof(path))
+		return cli_error("compare: %s: directory name too long", dir);
+	/* no signal between making the name and removing it */
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	fd = mkstemp(path);
+	e = errno;
+	if (fd >= 0)
+		unlink(path);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (fd < 0)
+		return cli_error("compare: cannot make a temporary file in %s: %s", dir,
+				 strerror(e));
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	return fd;
+}
+
+static int write_all(int fd, const unsigned char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* ---- input ---- */
+
+/* Looks at the input. A regular file, named by -i or on standard input
+ * from its start, is read in place by both runs; anything else (a pipe,
+ * a FIFO, a terminal) is left open in in->src for spool_input. sb gets
+ * its stat, to keep the plot from overwriting it. Returns 0, or -1 with a
+ * message. */
+static int stat_input(const struct compare_options *o, struct input *in,
+		      struct stat *sb)
+{
+	int stdin_ = !o->input || strcmp(o->input, "-") == 0;
+	int fd = stdin_ ? STDIN_FILENO : open(o->input, O_RDONLY | O_CLOEXEC);
+
+	in->name = stdin_ ? "standard input" : o->input;
+	if (fd < 0)
+		return cli_error("compare: %s: cannot open: %s", in->name, strerror(errno));
+	in->src = fd;
+	if (fstat(fd, sb) != 0)
+		return cli_error("compare: %s: cannot stat: %s", in->name, strerror(errno));
+	if (S_ISDIR(sb->st_mode))
+		return cli_error("compare: %s: is a directory", in->name);
+	if (!S_ISREG(sb->st_mode) || lseek(fd, 0, SEEK_CUR) != 0)
+		return 0;
+	in->bytes = (uint64_t)sb->st_size;
+	in->src = -1;
+	if (stdin_) {
+		in->fd = STDIN_FILENO;
+	} else {
+		in->path = o->input;
+		close(fd);
+	}
+	return 0;
+}
+
+/* Copies in->src to an unlinked temporary, which becomes the input.
+ * Returns 0, or -1 with a message. */
+static int spool_input(struct input *in)
+{
+	in->fd = make_temp();
+	if (in->fd < 0)
+		return -1;
+	for (;;) {
+		ssize_t n = read(in->src, chunk, sizeof(chunk));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return cli_error("compare: %s: read error: %s", in->name,
+					 strerror(errno));
+		if (n == 0)
+			return 0;
+		if (write_all(in->fd, chunk, (size_t)n) != 0)
+			return cli_error("compare: cannot spool %s: %s", in->name,
+					 strerror(errno));
+		in->bytes += (uint64_t)n;
+	}
+}
+
+/* Writes size bytes of generated data to a new temporary. Returns 0, or
+ * -1 with a message. */
+static int generate_input(struct input *in, uint64_t size, enum sx_gen_kind kind)
+{
+	static char name[64];
+	struct sx_gen gen;
+	uint64_t left = size;
+
+	if (in->fd >= 0)
+		close(in->fd);
+	in->fd = make_temp();
+	if (in->fd < 0)
+		return -1;
+	snprintf(name, sizeof(name), "generated %s data", kind_name[kind]);
+	in->name = name;
+	in->bytes = size;
+	sx_gen_init(&gen, kind, 1);
+	while (left > 0) {
+		size_t n = left < sizeof(chunk) ? (size_t)left : sizeof(chunk);
+
+		sx_gen_fill(&gen, chunk, n);
+		if (write_all(in->fd, chunk, n) != 0)
+			return cli_error("compare: cannot write %llu bytes of generated input: %s",
+					 (unsigned long long)size, strerror(errno));
+		left -= n;
+	}
+	return 0;
+}
+
+/* ---- RSS traces ---- */
+
+static void trace_init(struct trace *tr)
+{
+	memset(tr, 0, sizeof(*tr));
+	tr->stride = 1;
+}
+
+static void trace_push(struct trace *tr)
+{
+	tr->t[tr->n] = tr->bucket_t;
+	tr->rss[tr->n] = tr->bucket_max;
+	tr->n++;
+	tr->pending = 0;
+	if (tr->n < MAX_SAMPLES)
+		return;
+	for (size_t i = 0; i < MAX_SAMPLES / 2; i++) {
+		uint64_t a = tr->rss[2 * i], b = tr->rss[2 * i + 1];
+
+		tr->t[i] = tr->t[2 * i];
+		tr->rss[i] = a > b ? a : b;
+	}
+	tr->n = MAX_SAMPLES / 2;
+	tr->stride *= 2;
+}
+
+static void trace_add(struct trace *tr, double t, uint64_t rss)
+{
+	if (tr->pending == 0) {
+		tr->bucket_t = t;
+		tr->bucket_max = 0;
+	}
+	if (rss > tr->bucket_max)
+		tr->bucket_max = rss;
+	if (rss > tr->peak)
+		tr->peak = rss;
+	tr->taken++;
+	if (++tr->pending == tr->stride)
+		trace_push(tr);
+}
+
+static void trace_finish(struct trace *tr)
+{
+	if (tr->pending)
+		trace_push(tr);
+}
+
+/* The VmRSS of pid in bytes, or 0 when it has none (it exited) or
+ * /proc does not answer. */
+static uint64_t read_vmrss(pid_t pid)
+{
+	char path[64], text[4096];
+	const char *at;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	text[n] = '\0';
+	at = strstr(text, "\nVmRSS:");
+	return at ? strtoull(at + 7, NULL, 10) * 1024 : 0;
+}
+
+/* ---- one child ---- */
+
+/* The program to run: the STREAMX_COMPARE_EXE testing hook, else this
+ * very binary. Its name is read once, in the parent: under valgrind
+ * /proc/self/exe itself is the tool, while readlink reports the client. */
+static const char *streamx_path(void)
+{
+	static char path[PATH_MAX];
+	const char *hook = getenv("STREAMX_COMPARE_EXE");
+	ssize_t n;
+
+	if (hook && hook[0])
+		return hook;
+	if (path[0])
+		return path;
+	n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+	path[n > 0 ? n : 0] = '\0';
+	/* replaced since we started ("... (deleted)"): the kernel still has it */
+	if (n <= 0 || access(path, X_OK) != 0)
+		snprintf(path, sizeof(path), "/proc/self/exe");
+	return path;
+}
+
+/* In the child: signals, stdin, stdout, stderr, then exec. mask is the
+ * signal mask to run with. Never returns. */
+static void exec_child(const struct compare *c, int mode, int out_fd, int err_fd,
+		       sigset_t *mask)
+{
+	const char *exe = streamx_path();
+	char *argv[10];
+	char msg[PATH_MAX + 64];
+	int n = 0, in_fd = c->in.fd;
+
+	argv[n++] = "streamx";
+	argv[n++] = (char *)mode_flag[mode];
+	if (c->in.path) {
+		argv[n++] = "-i";
+		argv[n++] = (char *)c->in.path;
+		in_fd = open("/dev/null", O_RDONLY);
+	}
+	if (c->opt.buffer) {
+		argv[n++] = "-b";
+		argv[n++] = (char *)c->opt.buffer;
+	}
+	argv[n++] = "--";
+	argv[n++] = (char *)c->opt.pipeline;
+	argv[n] = NULL;
+	/* until exec, our handler would act in the child: default it first */
+	for (int i = 0; i < NSIGNALS; i++) {
+		struct sigaction now;
+
+		if (sigaction(fatal_signals[i], NULL, &now) == 0 &&
+		    now.sa_handler == on_fatal_signal)
+			signal(fatal_signals[i], SIG_DFL);
+	}
+	hold_signals(SIG_SETMASK, mask);
+	if (in_fd < 0 || dup2(in_fd, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0 ||
+	    dup2(err_fd, STDERR_FILENO) < 0)
+		_exit(126);
+	/* dup2 onto itself keeps close-on-exec: clear it on all three */
+	for (int fd = 0; fd < 3; fd++)
+		fcntl(fd, F_SETFD, 0);
+	if (!c->in.path)
+		lseek(STDIN_FILENO, 0, SEEK_SET);
+	execv(exe, argv);
+	n = snprintf(msg, sizeof(msg), "streamx: cannot run %s: %s\n", exe, strerror(errno));
+	if (n > 0 && write(STDERR_FILENO, msg, (size_t)n) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+/* Reads the child's output to its end, checksumming it, and samples the
+ * child's RSS every interval meanwhile. Returns 0, or -1 on a read error. */
+static int watch_output(int fd, pid_t pid, double start, int interval_ms,
+			struct run *r, struct trace *tr)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	double interval = interval_ms / 1000.0, next = start + interval;
+
+	r->crc = crc32(0L, Z_NULL, 0);
+	r->adler = adler32(0L, Z_NULL, 0);
+	for (;;) {
+		double now = sx_now();
+		ssize_t got;
+
+		if (now >= next) {
+			uint64_t rss = read_vmrss(pid);
+
+			if (rss)
+				trace_add(tr, now - start, rss);
+			next = now + interval;
+		}
+		switch (poll(&pfd, 1, (int)((next - now) * 1000) + 1)) {
+		case -1:
+			if (errno != EINTR)
+				return -1;
+			continue;
+		case 0:
+			continue;   /* time to sample */
+		}
+		got = read(fd, chunk, sizeof(chunk));
+		if (got < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (got <= 0)
+			return got == 0 ? 0 : -1;
+		r->out_bytes += (uint64_t)got;
+		r->crc = crc32(r->crc, chunk, (uInt)got);
+		r->adler = adler32(r->adler, chunk, (uInt)got);
+	}
+}
+
+/* Shows a failed child's messages as ours, or how it ended when it said
+ * nothing. */
+static void show_failure(int err_fd, int mode, int wstatus)
+{
+	char text[4096], *line, *nl;
+	ssize_t n;
+	int shown = 0;
+
+	n = lseek(err_fd, 0, SEEK_SET) == 0 ? read(err_fd, text, sizeof(text) - 1) : -1;
+	text[n > 0 ? n : 0] = '\0';
+	for (line = text; *line && shown < 8; line = nl ? nl + 1 : line + strlen(line)) {
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		if (strncmp(line, "streamx: ", 9) == 0)
+			line += 9;
+		if (*line) {
+			cli_error("compare: %s run: %s", mode_name[mode], line);
+			shown++;
+		}
+	}
+	if (shown)
+		return;
+	if (WIFSIGNALED(wstatus))
+		cli_error("compare: %s run killed by signal %d (%s)", mode_name[mode],
+			  WTERMSIG(wstatus), strsignal(WTERMSIG(wstatus)));
+	else
+		cli_error("compare: %s run exited with status %d", mode_name[mode],
+			  WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1);
+}
+
+static double seconds_of(struct timeval tv)
+{
+	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+}
+
+/* Runs one mode to its end and fills r and tr. Returns 0 when the child
+ * succeeded, else -1 with its messages shown. */
+static int run_mode(struct compare *c, int mode, struct run *r, struct trace *tr)
+{
+	int pipefd[2], err_fd = make_temp(), wstatus = 0, rc, e;
+	struct rusage ru;
+	sigset_t mask;
+	double start;
+	pid_t pid;
+
+	memset(r, 0, sizeof(*r));
+	memset(&ru, 0, sizeof(ru));
+	trace_init(tr);
+	if (err_fd < 0)
+		return -1;
+	if (pipe(pipefd) != 0) {
+		close(err_fd);
+		return cli_error("compare: cannot make a pipe: %s", strerror(errno));
+	}
+	fcntl(pipefd[0], F_SETFD, FD_CLOEXEC);
+	fcntl(pipefd[1], F_SETFD, FD_CLOEXEC);
+	streamx_path();   /* resolved before the fork, not in each child */
+	/* held so that a signal never finds a child we do not know of */
+	hold_signals(SIG_BLOCK, &mask);
+	start = sx_now();
+	pid = fork();
+	if (pid == 0)
+		exec_child(c, mode, pipefd[1], err_fd, &mask);
+	e = errno;
+	running_child = (sig_atomic_t)(pid > 0 ? pid : 0);
+	hold_signals(SIG_SETMASK, &mask);
+	close(pipefd[1]);
+	if (pid < 0) {
+		close(pipefd[0]);
+		close(err_fd);
+		return cli_error("compare: cannot start the %s run: %s", mode_name[mode],
+				 strerror(e));
+	}
+	rc = watch_output(pipefd[0], pid, start, c->opt.interval_ms, r, tr);
+	e = errno;
+	close(pipefd[0]);   /* after a read error, this stops the child */
+	while (wait4(pid, &wstatus, 0, &ru) < 0 && errno == EINTR)
+		;
+	running_child = 0;
+	r->seconds = sx_now() - start;
+	r->user = seconds_of(ru.ru_utime);
+	r->sys = seconds_of(ru.ru_stime);
+	r->rss_peak = (uint64_t)ru.ru_maxrss * 1024;   /* Linux counts KiB */
+	trace_finish(tr);
+	r->rss_sampled = tr->peak;
+	r->samples = tr->taken;
+	if (rc != 0) {
+		cli_error("compare: reading the %s run's output: %s", mode_name[mode],
+			  strerror(e));
+	} else if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0) {
+		show_failure(err_fd, mode, wstatus);
+		rc = -1;
+	}
+	close(err_fd);
+	return rc;
+}
+
+static int same_output(const struct result *res)
+{
+	const struct run *a = &res->run[NAIVE], *b = &res->run[STREAM];
+
+	return a->out_bytes == b->out_bytes && a->crc == b->crc && a->adler == b->adler;
+}
+
+/* Both modes over the current input into the next result. Returns 0, or
+ * -1 when a run failed (its messages shown). */
+static int compare_once(struct compare *c)
+{
+	struct result *res = &c->results[c->nresults];
+	uint64_t now;
+
+	memset(res, 0, sizeof(*res));
+	res->input_bytes = c->in.bytes;
+	for (int m = NAIVE; m <= STREAM; m++)
+		if (run_mode(c, m, &res->run[m], &c->cur[m]) != 0)
+			return -1;
+	sx_mem_rss(&now, &res->self_peak);
+	if (c->kept_result == MAX_SIZES ||
+	    res->input_bytes >= c->results[c->kept_result].input_bytes) {
+		memcpy(c->kept, c->cur, sizeof(c->kept));
+		c->kept_result = c->nresults;
+	}
+	c->nresults++;
+	return 0;
+}
+
+static void human_size(char *buf, size_t size, uint64_t n);
+
+/* Says on stderr which of size and checksums differ. */
+static void report_difference(const struct compare *c, const struct result *res)
+{
+	const struct run *a = &res->run[NAIVE], *b = &res->run[STREAM];
+	char at[48] = "", size[32];
+
+	if (c->opt.nsizes) {
+		human_size(size, sizeof(size), res->input_bytes);
+		snprintf(at, sizeof(at), " at %s of input", size);
+	}
+	cli_error("compare: outputs differ%s (%s%s%s): naive %llu bytes, crc32 %08lx, "
+		  "adler32 %08lx; stream %llu bytes, crc32 %08lx, adler32 %08lx", at,
+		  a->out_bytes != b->out_bytes ? "size " : "",
+		  a->crc != b->crc ? "crc32 " : "", a->adler != b->adler ? "adler32" : "",
+		  (unsigned long long)a->out_bytes, a->crc, a->adler,
+		  (unsigned long long)b->out_bytes, b->crc, b->adler);
+}
+
+/* Runs every comparison asked for. Returns EXIT_OK, or EXIT_FAILURE_
+ * after a failed run or different outputs (which end the series). */
+static int run_all(struct compare *c)
+{
+	size_t count = c->opt.nsizes ? c->opt.nsizes : 1;
+
+	c->kept_result = MAX_SIZES;
+	for (size_t i = 0; i < count; i++) {
+		if (c->opt.nsizes &&
+		    generate_input(&c->in, c->opt.sizes[i], c->opt.kind) != 0)
+			return EXIT_FAILURE_;
+		if (compare_once(c) != 0)
+			return EXIT_FAILURE_;
+		if (!same_output(&c->results[c->nresults - 1])) {
+			report_difference(c, &c->results[c->nresults - 1]);
+			return EXIT_FAILURE_;
+		}
+	}
+	return EXIT_OK;
+}
+
+/* ---- the report ---- */
+
+static double throughput(uint64_t bytes, const struct run *r)
+{
+	return r->seconds > 0 ? (double)bytes / 1e6 / r->seconds : 0;
+}
+
+static void put_ratio(char *buf, size_t size, double a, double b)
+{
+	if (b > 0)
+		snprintf(buf, size, a / b < 10 ? "%.2fx" : "%.1fx", a / b);
+	else
+		snprintf(buf, size, "-");
+}
+
+/* A row of the side-by-side table; fmt formats one value. */
+static void table_row(const char *label, const char *fmt, double naive, double stream)
+{
+	char a[32], b[32], r[32];
+
+	snprintf(a, sizeof(a), fmt, naive);
+	snprintf(b, sizeof(b), fmt, stream);
+	put_ratio(r, sizeof(r), naive, stream);
+	printf("%-12s %15s %15s %13s\n", label, a, b, r);
+}
+
+/* "1 GiB", "16 MiB", "229.1 MiB", "100 B": the largest unit that fits,
+ * with a decimal when it does not divide evenly. */
+static void human_size(char *buf, size_t size, uint64_t n)
+{
+	static const char *const units[] = { "GiB", "MiB", "KiB" };
+
+	for (int u = 0; u < 3; u++) {
+		uint64_t one = (uint64_t)1 << (10 * (3 - u));
+
+		if (n >= one && n % one == 0)
+			snprintf(buf, size, "%llu %s", (unsigned long long)(n / one), units[u]);
+		else if (n >= one)
+			snprintf(buf, size, "%.1f %s", (double)n / (double)one, units[u]);
+		if (n >= one)
+			return;
+	}
+	snprintf(buf, size, "%llu B", (unsigned long long)n);
+}
+
+static void print_table_one(const struct compare *c, const struct result *res)
+{
+	const struct run *n = &res->run[NAIVE], *s = &res->run[STREAM];
+
+	printf("pipeline  %s\n", c->opt.pipeline);
+	printf("input     %s, %llu bytes (%.1f MiB)\n", c->in.name,
+	       (unsigned long long)res->input_bytes, (double)res->input_bytes / MIB);
+	if (same_output(res))
+		printf("outputs   identical: %llu bytes, crc32 %08lx, adler32 %08lx\n",
+		       (unsigned long long)n->out_bytes, n->crc, n->adler);
+	else
+		printf("outputs   DIFFERENT (see the message on standard error)\n");
+	printf("\n%-12s %15s %15s %13s\n", "", "naive", "stream", "naive/stream");
+	table_row("peak RSS", "%.1f MiB", (double)n->rss_peak / MIB,
+		  (double)s->rss_peak / MIB);
+	table_row("wall time", "%.3f s", n->seconds, s->seconds);
+	table_row("CPU time", "%.3f s", n->user + n->sys, s->user + s->sys);
+	table_row("throughput", "%.1f MB/s", throughput(res->input_bytes, n),
+		  throughput(res->input_bytes, s));
+	table_row("output size", "%.0f B", (double)n->out_bytes, (double)s->out_bytes);
+	printf("\npeak RSS: each run's ru_maxrss; throughput: input MB/s (10^6 bytes/s)\n"
+	       "compare itself: peak RSS %.1f MiB\n", (double)res->self_peak / MIB);
+}
+
+static void print_table_sizes(const struct compare *c)
+{
+	const struct result *last = &c->results[c->nresults - 1];
+
+	printf("pipeline  %s\n", c->opt.pipeline);
+	printf("input     generated %s data (streamx gen --kind %s), one pair of runs "
+	       "per size\n", kind_name[c->opt.kind], kind_name[c->opt.kind]);
+	if (!same_output(last))
+		printf("outputs   DIFFERENT at the last size (see standard error)\n");
+	else if (c->nresults < c->opt.nsizes)
+		printf("outputs   identical at each size below; the next size failed\n");
+	else
+		printf("outputs   identical at every size\n");
+	printf("\n%10s %13s %13s %13s %11s %11s\n", "input", "naive RSS", "stream RSS",
+	       "naive/stream", "naive MB/s", "stream MB/s");
+	for (size_t i = 0; i < c->nresults; i++) {
+		const struct result *res = &c->results[i];
+		const struct run *n = &res->run[NAIVE], *s = &res->run[STREAM];
+		char size[32], a[32], b[32], r[32];
+
+		human_size(size, sizeof(size), res->input_bytes);
+		snprintf(a, sizeof(a), "%.1f MiB", (double)n->rss_peak / MIB);
+		snprintf(b, sizeof(b), "%.1f MiB", (double)s->rss_peak / MIB);
+		put_ratio(r, sizeof(r), (double)n->rss_peak, (double)s->rss_peak);
+		printf("%10s %13s %13s %13s %11.1f %11.1f\n", size, a, b, r,
+		       throughput(res->input_bytes, n), throughput(res->input_bytes, s));
+	}
+	printf("\npeak RSS: each run's ru_maxrss; MB/s: input bytes / 10^6 / wall time\n"
+	       "compare itself: peak RSS %.1f MiB\n", (double)last->self_peak / MIB);
+}
+
+static void json_ratio(const char *key, double a, double b)
+{
+	if (b > 0)
+		printf("\"%s\":%.4f", key, a / b);
+	else
+		printf("\"%s\":null", key);
+}
+
+static void print_json_run(const struct run *r, uint64_t input_bytes)
+{
+	printf("{\"rss_peak_bytes\":%llu,\"rss_sampled_peak_bytes\":%llu,\"samples\":%lu,"
+	       "\"seconds\":%.6f,\"cpu_seconds\":%.6f,\"user_seconds\":%.6f,"
+	       "\"sys_seconds\":%.6f,\"throughput_mb_s\":%.3f,\"output_bytes\":%llu,"
+	       "\"crc32\":\"%08lx\",\"adler32\":\"%08lx\"}",
+	       (unsigned long long)r->rss_peak, (unsigned long long)r->rss_sampled,
+	       r->samples, r->seconds, r->user + r->sys, r->user, r->sys,
+	       throughput(input_bytes, r), (unsigned long long)r->out_bytes, r->crc,
+	       r->adler);
+}
+
+static void print_json_one(const struct compare *c, const struct result *res)
+{
+	const struct run *n = &res->run[NAIVE], *s = &res->run[STREAM];
+
+	fputs("{\"pipeline\":", stdout);
+	json_string(stdout, c->opt.pipeline);
+	fputs(",\"input\":", stdout);
+	json_string(stdout, c->opt.nsizes ? "generated" : c->in.name);
+	if (c->opt.nsizes) {
+		fputs(",\"kind\":", stdout);
+		json_string(stdout, kind_name[c->opt.kind]);
+	}
+	printf(",\"input_bytes\":%llu,\"identical\":%s,\"interval_ms\":%d,\"buffer_size\":",
+	       (unsigned long long)res->input_bytes, same_output(res) ? "true" : "false",
+	       c->opt.interval_ms);
+	if (c->opt.buffer)
+		json_string(stdout, c->opt.buffer);
+	else
+		fputs("null", stdout);
+	fputs(",\"naive\":", stdout);
+	print_json_run(n, res->input_bytes);
+	fputs(",\"stream\":", stdout);
+	print_json_run(s, res->input_bytes);
+	fputs(",\"ratio\":{", stdout);
+	json_ratio("rss_peak", (double)n->rss_peak, (double)s->rss_peak);
+	putchar(',');
+	json_ratio("seconds", n->seconds, s->seconds);
+	putchar(',');
+	json_ratio("cpu_seconds", n->user + n->sys, s->user + s->sys);
+	putchar(',');
+	json_ratio("throughput", throughput(res->input_bytes, n),
+		   throughput(res->input_bytes, s));
+	putchar(',');
+	json_ratio("output_bytes", (double)n->out_bytes, (double)s->out_bytes);
+	printf("},\"compare_rss_peak_bytes\":%llu}", (unsigned long long)res->self_peak);
+}
+
+/* Prints the table or the JSON on standard output. Returns 0, or -1 with
+ * a message when it could not be written. */
+static int print_report(const struct compare *c)
+{
+	if (c->opt.json && c->opt.nsizes) {
+		fputs("[\n", stdout);
+		for (size_t i = 0; i < c->nresults; i++) {
+			print_json_one(c, &c->results[i]);
+			fputs(i + 1 < c->nresults ? ",\n" : "\n", stdout);
+		}
+		fputs("]\n", stdout);
+	} else if (c->opt.json) {
+		print_json_one(c, &c->results[0]);
+		putchar('\n');
+	} else if (c->opt.nsizes) {
+		print_table_sizes(c);
+	} else {
+		print_table_one(c, &c->results[0]);
+	}
+	if (fflush(stdout) != 0 || ferror(stdout))
+		return cli_error("compare: standard output: write error: %s", strerror(errno));
+	return 0;
+}
+
+/* ---- the plot ---- */
+
+/* Panel 1 from the kept traces: seconds against MiB. */
+static void time_panel(const struct compare *c, struct svg_panel *p,
+		       struct svg_series *se, double (*xy)[2][MAX_SAMPLES],
+		       char (*names)[96], char *title, size_t title_size)
+{
+	const struct result *res = &c->results[c->kept_result];
+	char size[32];
+
+	human_size(size, sizeof(size), res->input_bytes);
+	snprintf(title, title_size, "RSS over time, %s input (VmRSS every %d ms)", size,
+		 c->opt.interval_ms);
+	for (int m = NAIVE; m <= STREAM; m++) {
+		const struct trace *tr = &c->kept[m];
+
+		for (size_t i = 0; i < tr->n; i++) {
+			xy[m][0][i] = tr->t[i];
+			xy[m][1][i] = (double)tr->rss[i] / MIB;
+		}
+		snprintf(names[m], sizeof(names[m]), "%s (peak %.1f MiB, %.2f s)",
+			 mode_name[m], (double)res->run[m].rss_peak / MIB,
+			 res->run[m].seconds);
+		se[m] = (struct svg_series){ .name = names[m], .color = mode_color[m],
+					     .x = xy[m][0], .y = xy[m][1], .n = tr->n,
+					     .markers = tr->n < 40 };
+	}
+	*p = (struct svg_panel){
+		.title = title, .x_label = "time since the run started (s)",
+		.y_label = "RSS (MiB)", .series = se, .nseries = 2,
+		.empty_note = "no samples: each run took less than the sampling interval",
+	};
+}
+
+/* A size axis tick from MiB: "1 KiB", "64 MiB", "1 GiB" (powers of two,
+ * so %g is exact). */
+static void size_tick(char *buf, size_t size, double mib)
+{
+	if (mib >= 1024)
+		snprintf(buf, size, "%g GiB", mib / 1024);
+	else if (mib >= 1)
+		snprintf(buf, size, "%g MiB", mib);
+	else if (mib >= 1.0 / 1024)
+		snprintf(buf, size, "%g KiB", mib * 1024);
+	else
+		snprintf(buf, size, "%g B", mib * MIB);
+}
+
+/* Panel 2 from every result, in order of input size: MiB against MiB. */
+static void size_panel(const struct compare *c, struct svg_panel *p,
+		       struct svg_series *se, double (*xy)[MAX_SIZES])
+{
+	size_t order[MAX_SIZES];
+
+	for (size_t i = 0; i < c->nresults; i++) {
+		size_t j = i;
+
+		for (; j > 0 && c->results[order[j - 1]].input_bytes >
+				c->results[i].input_bytes; j--)
+			order[j] = order[j - 1];
+		order[j] = i;
+	}
+	for (size_t i = 0; i < c->nresults; i++) {
+		const struct result *res = &c->results[order[i]];
+
+		xy[0][i] = (double)res->input_bytes / MIB;
+		xy[1][i] = (double)res->run[NAIVE].rss_peak / MIB;
+		xy[2][i] = (double)res->run[STREAM].rss_peak / MIB;
+	}
+	for (int m = NAIVE; m <= STREAM; m++)
+		se[m] = (struct svg_series){ .name = mode_name[m], .color = mode_color[m],
+					     .x = xy[0], .y = xy[1 + m], .n = c->nresults,
+					     .markers = 1 };
+	*p = (struct svg_panel){
+		.title = "Peak RSS against input size (ru_maxrss, log-log)",
+		.x_label = "input size (log scale)", .y_label = "peak RSS (MiB, log scale)",
+		.x_log = 1, .y_log = 1, .x_tick = size_tick, .series = se, .nseries = 2,
+	};
+}
+
+/* Writes the chart into the plot's temporary and renames it into place.
+ * Returns 0, or -1 with a message (the temporary removed). */
+static int write_plot(struct compare *c)
+{
+	static double txy[2][2][MAX_SAMPLES], sxy[3][MAX_SIZES];
+	static char names[2][96], title[256], time_title[128];
+	struct svg_series series[4];
+	struct svg_panel panels[2];
+	int fd = dup(c->plot.fd), rc = -1;
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+
+	c->plot_open = 0;
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
+		output_abort(&c->plot);
+		return cli_error("compare: %s: %s", c->opt.plot, strerror(errno));
+	}
+	snprintf(title, sizeof(title), "streamx compare '%s' on %s", c->opt.pipeline,
+		 c->in.name);
+	time_panel(c, &panels[0], series, txy, names, time_title, sizeof(time_title));
+	if (c->opt.nsizes)
+		size_panel(c, &panels[1], series + 2, sxy);
+	rc = svg_write(f, title, panels, c->opt.nsizes ? 2 : 1);
+	if (fclose(f) != 0)
+		rc = -1;
+	if (rc != 0) {
+		cli_error("compare: %s: write error: %s", c->opt.plot, strerror(errno));
+		output_abort(&c->plot);
+		return -1;
+	}
+	return output_commit(&c->plot);
+}
+
+/* ---- the command ---- */
+
+static int open_plot(struct compare *c, const struct stat *input)
+{
+	if (!c->opt.plot)
+		return 0;
+	if (output_open(&c->plot, c->opt.plot, c->opt.force, input) != 0)
+		return -1;
+	fcntl(c->plot.fd, F_SETFD, FD_CLOEXEC);
+	c->plot_open = 1;
+	return 0;
+}
+
+int cmd_compare(int argc, char **argv)
+{
+	static struct compare c;
+	struct stat sb;
+	int rc = parse_compare(argc, argv, &c.opt);
+
+	if (rc < 0)
+		rc = check_pipeline(c.opt.pipeline);
+	if (rc >= 0)
+		return rc;
+	c.in.fd = c.in.src = -1;
+	rc = EXIT_FAILURE_;
+	if (!c.opt.nsizes && stat_input(&c.opt, &c.in, &sb) != 0)
+		goto out;
+	if (open_plot(&c, c.opt.nsizes ? NULL : &sb) != 0)
+		goto out;
+	arm_signals();
+	if (c.in.src >= 0 && spool_input(&c.in) != 0)
+		goto out;
+	rc = run_all(&c);
+	/* the plot is in place before the report, which may meet SIGPIPE */
+	if (c.nresults > 0 && c.plot_open && write_plot(&c) != 0)
+		rc = EXIT_FAILURE_;
+	if (c.nresults > 0 && print_report(&c) != 0)
+		rc = EXIT_FAILURE_;
+out:
+	if (c.plot_open)
+		output_abort(&c.plot);
+	if (c.in.src > STDERR_FILENO)
+		close(c.in.src);
+	if (c.in.fd > STDERR_FILENO)
+		close(c.in.fd);
+	return rc;
+}
