@@ -174,7 +174,6 @@ size_t sx_mem_headroom(const struct sx_mem_account *acct)
 	return used >= acct->limit ? 0 : acct->limit - used;
 }
 
-/* zlib needs no zeroed memory, and zeroing would touch every page. */
 unsigned sx_mem_owner_count(const struct sx_mem_account *acct)
 {
 	unsigned n = atomic_load(&acct->owners_used);
@@ -200,6 +199,7 @@ size_t sx_mem_leaks(const struct sx_mem_account *acct,
 	return leaks;
 }
 
+/* zlib needs no zeroed memory, and zeroing would touch every page. */
 void *sx_mem_zalloc(void *owner, unsigned items, unsigned size)
 {
 	if (size && items > SIZE_MAX / size)

@@ -314,7 +314,7 @@ static int check_fits(struct sx_pipeline *pl, const struct sx_source *src,
 		return SX_OK;
 	return sx_error_set(err, SX_ENOMEM,
 			    "naive mode holds the whole input in memory: %s is %lld bytes, "
-			    "but the memory limit leaves %zu (stream mode would fit)",
+			    "but the memory limit leaves %zu (stream mode holds only its buffers)",
 			    src->name, (long long)src->size_hint, room);
 }
 
