@@ -1,325 +1,36 @@
 /* check_cli.c - the built streamx binary against gzip, cat, tr, cmp and head. */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <signal.h>
-#include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "suites.h"
+#include "test_sh.h"
 
 /*
- * Every test runs in its own directory (under one per TCase in /tmp) and
- * chdirs into it, so commands use short relative names. Commands run
- * under bash with pipefail, stdin from /dev/null (a streamx reading stdin
- * by mistake must not wait for a terminal), stdout in sh.out and stderr
- * in sh.err, which the error checks read and failure messages quote. The
- * binary is "$STREAMX" in the commands: the shell expands it, so no path
- * is ever quoted by hand. Outputs that must vanish on failure go to the
- * subdirectory o/, which must then be empty.
+ * Commands run as test_sh.h says: each test in its own directory, with
+ * "$STREAMX" (SX) for the binary and sh.out / sh.err capturing the
+ * streams. Outputs that must vanish on failure go to o/, which must then
+ * be empty.
  *
  * All data comes from `streamx gen` at test time; gzip data from the real
  * gzip, and results are compared with cmp.
  */
-
-#define SX "\"$STREAMX\""
-#define TIMEOUT 60
-
-static char basedir[64];        /* per TCase, made in the runner */
-static char tmpdir[128];        /* per test, inside basedir */
-static char err_path[sizeof(tmpdir) + 8], out_path[sizeof(tmpdir) + 8];
-static char last_cmd[8192];
 
 static const char *const modes[] = { "--stream", "--naive" };
 static const char *const kinds[] = { "text", "log", "binary" };
 
 /* ---- helpers ---- */
 
-static const char *sx_bin(void)
-{
-	const char *bin = getenv("STREAMX");
-
-	ck_assert_msg(bin && bin[0],
-		      "STREAMX is not set: it must hold the absolute path of the "
-		      "built binary (make check sets it)");
-	ck_assert_msg(access(bin, X_OK) == 0, "STREAMX=%s is not executable", bin);
-	return bin;
-}
-
-static void remove_dir(char *dir)
-{
-	char cmd[PATH_MAX + 32];
-
-	if (!dir[0])
-		return;
-	if (chdir("/") != 0)
-		return;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "check_cli: could not remove %s\n", dir);
-	dir[0] = '\0';
-}
-
-/* A failed or timed-out test ends its forked process without running the
- * checked teardown, so test directories live inside one per TCase, which
- * the runner itself removes at the end of the TCase. */
-static void tcase_setup(void)
-{
-	snprintf(basedir, sizeof(basedir), "/tmp/streamx-cli-XXXXXX");
-	if (!mkdtemp(basedir))
-		basedir[0] = '\0'; /* setup() reports it, in a test */
-}
-
-static void tcase_teardown(void)
-{
-	remove_dir(basedir);
-}
-
-static void setup(void)
-{
-	sx_bin();
-	ck_assert_msg(basedir[0], "cannot make a directory in /tmp");
-	snprintf(tmpdir, sizeof(tmpdir), "%s/test-XXXXXX", basedir);
-	ck_assert_msg(mkdtemp(tmpdir) != NULL, "mkdtemp: %s", strerror(errno));
-	ck_assert_int_eq(chdir(tmpdir), 0);
-	/* absolute: a test may chdir, the captured streams stay put */
-	snprintf(err_path, sizeof(err_path), "%s/sh.err", tmpdir);
-	snprintf(out_path, sizeof(out_path), "%s/sh.out", tmpdir);
-	ck_assert_int_eq(mkdir("o", 0777), 0);
-}
-
-static void teardown(void)
-{
-	remove_dir(tmpdir);
-}
-
-/* The exit status of a child as a shell reports it. */
-static int status_of(int wstatus)
-{
-	if (WIFEXITED(wstatus))
-		return WEXITSTATUS(wstatus);
-	if (WIFSIGNALED(wstatus))
-		return 128 + WTERMSIG(wstatus);
-	return -1;
-}
-
-static int wait_for(pid_t pid)
-{
-	int wstatus;
-
-	while (waitpid(pid, &wstatus, 0) < 0)
-		ck_assert_msg(errno == EINTR, "waitpid: %s", strerror(errno));
-	return wstatus;
-}
-
-/* In a child: stdin from in_fd (-1: /dev/null), stdout to out (a path),
- * stderr to sh.err. */
-static void child_stdio(int in_fd, const char *out)
-{
-	int null = open("/dev/null", O_RDWR);
-	int ofd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-	int efd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-
-	if (null < 0 || ofd < 0 || efd < 0)
-		_exit(126);
-	dup2(in_fd >= 0 ? in_fd : null, STDIN_FILENO);
-	dup2(ofd, STDOUT_FILENO);
-	dup2(efd, STDERR_FILENO);
-	close(null);
-	close(ofd);
-	close(efd);
-}
-
-static int vsh(const char *fmt, va_list ap)
-{
-	char script[sizeof(last_cmd) + 32];
-	pid_t pid;
-	int n = vsnprintf(last_cmd, sizeof(last_cmd), fmt, ap);
-
-	ck_assert_msg(n >= 0 && (size_t)n < sizeof(last_cmd), "command too long");
-	snprintf(script, sizeof(script), "set -o pipefail\n%s", last_cmd);
-	pid = fork();
-	ck_assert_msg(pid >= 0, "fork: %s", strerror(errno));
-	if (pid == 0) {
-		child_stdio(-1, out_path);
-		execl("/bin/bash", "bash", "-c", script, (char *)NULL);
-		_exit(127);
-	}
-	return status_of(wait_for(pid));
-}
-
-/* Runs the command under bash; returns its exit status, or 128 + the
- * signal that killed it. */
-static int sh(const char *fmt, ...)
-{
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	rc = vsh(fmt, ap);
-	va_end(ap);
-	return rc;
-}
-
-/* The file's bytes, NUL-terminated (*len excludes the NUL), or NULL if it
- * cannot be read. */
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t cap = 0, used = 0, got;
-
-	if (!f)
-		return NULL;
-	do {
-		if (cap - used < 4096) {
-			cap = cap ? cap * 2 : 8192;
-			buf = realloc(buf, cap);
-			ck_assert_ptr_nonnull(buf);
-		}
-		got = fread(buf + used, 1, cap - used - 1, f);
-		used += got;
-	} while (got > 0);
-	fclose(f);
-	buf[used] = '\0';
-	if (len)
-		*len = used;
-	return buf;
-}
-
-/* The start of what the last command wrote to path (static, overwritten
- * by the next call). */
-static const char *captured(const char *path)
-{
-	static char text[2][4096];
-	static int which;
-	char *s = slurp(path, NULL);
-
-	/* two buffers: one message may quote both streams */
-	which = !which;
-	snprintf(text[which], sizeof(text[which]), "%s", s ? s : "(nothing)");
-	free(s);
-	return text[which];
-}
-
-static const char *stderr_text(void)
-{
-	return captured(err_path);
-}
-
-/* Like sh, and the command must succeed. */
-static void ok(const char *fmt, ...)
-{
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	rc = vsh(fmt, ap);
-	va_end(ap);
-	ck_assert_msg(rc == 0, "`%s` exited %d; stdout: %s; stderr: %s", last_cmd,
-		      rc, captured(out_path), stderr_text());
-}
-
-static long long file_size(const char *path)
-{
-	struct stat sb;
-
-	return stat(path, &sb) == 0 ? (long long)sb.st_size : -1;
-}
-
-static int exists(const char *path)
-{
-	struct stat sb;
-
-	return lstat(path, &sb) == 0;
-}
-
-static void put_file(const char *path, const void *data, size_t len)
-{
-	FILE *f = fopen(path, "wb");
-
-	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
-	ck_assert_uint_eq(fwrite(data, 1, len, f), len);
-	ck_assert_int_eq(fclose(f), 0);
-}
-
-/* Entries of dir other than . and ..; with a non-NULL part, only those
- * whose name contains it. */
-static int count_entries(const char *dir, const char *part)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int n = 0;
-
-	ck_assert_msg(d != NULL, "%s: %s", dir, strerror(errno));
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		if (!part || strstr(e->d_name, part))
-			n++;
-	}
-	closedir(d);
-	return n;
-}
-
 static void assert_no_temporary(const char *dir)
 {
 	ck_assert_msg(count_entries(dir, ".streamx-") == 0,
 		      "a temporary was left in %s after `%s`", dir, last_cmd);
-}
-
-static void assert_contains(const char *hay, const char *needle)
-{
-	ck_assert_msg(strstr(hay, needle) != NULL,
-		      "`%s`: expected \"%s\" in: %s", last_cmd, needle, hay);
-}
-
-/* Asserts that stderr is exactly one line "streamx: ..." and returns it
- * (static) without the newline. */
-static const char *error_line(void)
-{
-	static char line[4096];
-	size_t len;
-	char *s = slurp(err_path, &len);
-
-	ck_assert_ptr_nonnull(s);
-	ck_assert_msg(len > 0, "`%s`: nothing on stderr", last_cmd);
-	ck_assert_msg(strncmp(s, "streamx: ", 9) == 0,
-		      "`%s`: stderr does not start with 'streamx: ': %s", last_cmd, s);
-	ck_assert_msg(s[len - 1] == '\n' && memchr(s, '\n', len) == s + len - 1,
-		      "`%s`: stderr is not exactly one line: %s", last_cmd, s);
-	s[len - 1] = '\0';
-	snprintf(line, sizeof(line), "%s", s);
-	free(s);
-	return line;
-}
-
-/* Runs the command; it must exit with want and print one error line
- * containing needle (NULL: any). Returns the line. */
-static const char *fails(int want, const char *needle, const char *fmt, ...)
-{
-	const char *line;
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	rc = vsh(fmt, ap);
-	va_end(ap);
-	ck_assert_msg(rc == want, "`%s` exited %d, not %d; stderr: %s", last_cmd,
-		      rc, want, stderr_text());
-	line = error_line();
-	if (needle)
-		assert_contains(line, needle);
-	return line;
 }
 
 /* The N of "byte N" in a message, or -1. */
@@ -348,14 +59,6 @@ static void truncate_copy(const char *src, const char *dst, size_t n)
 	ck_assert_uint_le(n, len);
 	put_file(dst, data, n);
 	free(data);
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
 }
 
 /* ---- gzip: round trips against the real gzip ---- */
@@ -784,7 +487,7 @@ START_TEST(test_usage_error)
 	put_file("in", "data\n", 5);
 	line = fails(2, usage_cases[_i].needle, SX " %s > out", usage_cases[_i].args);
 	ck_assert_msg(file_size("out") == 0, "`%s` wrote to stdout", last_cmd);
-	ck_assert_msg(!strstr(line, sx_bin()),
+	ck_assert_msg(!strstr(line, streamx_bin()),
 		      "`%s`: the message names the program path: %s", last_cmd, line);
 }
 END_TEST
@@ -983,7 +686,7 @@ END_TEST
  * wants. Standard output goes to /dev/null, standard error to sh.err. */
 static pid_t spawn_slow_input(char *const argv[], int *wfd)
 {
-	const char *bin = sx_bin();
+	const char *bin = streamx_bin();
 	int fds[2];
 	pid_t pid;
 
@@ -1013,19 +716,6 @@ static void wait_for_temporary(const char *dir)
 		sleep_ms(10);
 	}
 	ck_abort_msg("`%s`: no temporary appeared in %s", last_cmd, dir);
-}
-
-static void write_all(int fd, const char *s, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, s, len);
-
-		ck_assert_msg(n > 0 || errno == EINTR, "write: %s", strerror(errno));
-		if (n > 0) {
-			s += n;
-			len -= (size_t)n;
-		}
-	}
 }
 
 /* Without -f, a file made by someone else while we ran is not replaced. */
@@ -1342,23 +1032,12 @@ END_TEST
 
 /* ---- the suite ---- */
 
-static TCase *tcase(Suite *s, const char *name)
-{
-	TCase *tc = tcase_create(name);
-
-	tcase_add_unchecked_fixture(tc, tcase_setup, tcase_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, TIMEOUT);
-	suite_add_tcase(s, tc);
-	return tc;
-}
-
 Suite *cli_suite(void)
 {
 	Suite *s = suite_create("cli");
 	TCase *tc;
 
-	tc = tcase(s, "gzip");
+	tc = sh_tcase(s, "gzip");
 	tcase_add_loop_test(tc, test_gzip_roundtrip, 0, 3);
 	tcase_add_loop_test(tc, test_gzip_tiny, 0, 2);
 	tcase_add_test(tc, test_gzip_header_and_levels);
@@ -1367,10 +1046,10 @@ Suite *cli_suite(void)
 	tcase_add_test(tc, test_gunzip_zero_padding);
 	tcase_add_test(tc, test_chain);
 
-	tc = tcase(s, "bytes");
+	tc = sh_tcase(s, "bytes");
 	tcase_add_loop_test(tc, test_case_maps, 0, 3);
 
-	tc = tcase(s, "gunzip_errors");
+	tc = sh_tcase(s, "gunzip_errors");
 	tcase_add_test(tc, test_not_gzip);
 	tcase_add_test(tc, test_empty_input);
 	tcase_add_test(tc, test_truncated);
@@ -1379,13 +1058,13 @@ Suite *cli_suite(void)
 	tcase_add_test(tc, test_trailing_garbage);
 	tcase_add_test(tc, test_failure_leaves_nothing);
 
-	tc = tcase(s, "spec_errors");
+	tc = sh_tcase(s, "spec_errors");
 	tcase_add_loop_test(tc, test_usage_error, 0,
 			    (int)(sizeof(usage_cases) / sizeof(usage_cases[0])));
 	tcase_add_test(tc, test_usage_error_makes_no_output);
 	tcase_add_test(tc, test_spec_quoting);
 
-	tc = tcase(s, "output_safety");
+	tc = sh_tcase(s, "output_safety");
 	tcase_add_test(tc, test_output_renamed_into_place);
 	tcase_add_test(tc, test_refuse_existing);
 	tcase_add_test(tc, test_force_replaces_link);
@@ -1399,13 +1078,13 @@ Suite *cli_suite(void)
 	tcase_add_test(tc, test_write_error);
 	tcase_add_loop_test(tc, test_output_appears_meanwhile, 0, 2);
 
-	tc = tcase(s, "pipes_signals");
+	tc = sh_tcase(s, "pipes_signals");
 	tcase_add_loop_test(tc, test_closed_pipe, 0, 6);
 	tcase_add_test(tc, test_closed_pipe_gen);
 	tcase_add_loop_test(tc, test_signal_mid_run, 0, 12);
 	tcase_add_test(tc, test_signal_from_shell);
 
-	tc = tcase(s, "stats_and_commands");
+	tc = sh_tcase(s, "stats_and_commands");
 	tcase_add_loop_test(tc, test_stats_text, 0, 2);
 	tcase_add_loop_test(tc, test_stats_json, 0, 2);
 	tcase_add_test(tc, test_stats_after_failure);

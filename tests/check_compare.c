@@ -1,24 +1,17 @@
 /* check_compare.c - `streamx compare` run as users run it: tables, JSON, plots, failures. */
-#include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <zlib.h>
 
 #include "suites.h"
+#include "test_sh.h"
 
 /*
- * As in check_cli.c: each test has its own directory inside one per
- * TCase, commands run under bash with pipefail and stdin from /dev/null,
- * stdout goes to sh.out and stderr to sh.err, and "$STREAMX" is the built
- * binary. STREAMX_COMPARE_EXE points compare at a shell wrapper around
- * the binary when a test needs to see or bend what the children do.
+ * Commands run as test_sh.h says, as in check_cli.c. STREAMX_COMPARE_EXE
+ * points compare at a shell wrapper around the binary when a test needs
+ * to see or bend what the children do.
  *
  * Memory limits are only asserted in plain builds: a sanitizer's shadow
  * memory and quarantine would swamp both the parent and the stream run.
@@ -35,186 +28,19 @@
 #define SANITIZED 0
 #endif
 
-#define SX "\"$STREAMX\""
 #define MIB (1024LL * 1024)
-#define TIMEOUT 60
-
-static char basedir[64];
-static char tmpdir[128];
-static char err_path[sizeof(tmpdir) + 8], out_path[sizeof(tmpdir) + 8];
-static char last_cmd[4096];
 
 /* ---- helpers ---- */
 
-static void remove_dir(char *dir)
+static void assert_from_compare(const char *line)
 {
-	char cmd[PATH_MAX + 32];
-
-	if (!dir[0] || chdir("/") != 0)
-		return;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "check_compare: could not remove %s\n", dir);
-	dir[0] = '\0';
+	ck_assert_msg(strncmp(line, "streamx: compare: ", 18) == 0,
+		      "`%s`: not a 'streamx: compare: ' line: %s", last_cmd, line);
 }
 
-static void tcase_setup(void)
-{
-	snprintf(basedir, sizeof(basedir), "/tmp/streamx-compare-XXXXXX");
-	if (!mkdtemp(basedir))
-		basedir[0] = '\0';
-}
-
-static void tcase_teardown(void)
-{
-	remove_dir(basedir);
-}
-
-static void setup(void)
-{
-	const char *bin = getenv("STREAMX");
-
-	ck_assert_msg(bin && bin[0] && access(bin, X_OK) == 0,
-		      "STREAMX must hold the path of the built binary (make check sets it)");
-	ck_assert_msg(basedir[0], "cannot make a directory in /tmp");
-	snprintf(tmpdir, sizeof(tmpdir), "%s/test-XXXXXX", basedir);
-	ck_assert_msg(mkdtemp(tmpdir) != NULL, "mkdtemp: %s", strerror(errno));
-	ck_assert_int_eq(chdir(tmpdir), 0);
-	snprintf(err_path, sizeof(err_path), "%s/sh.err", tmpdir);
-	snprintf(out_path, sizeof(out_path), "%s/sh.out", tmpdir);
-	ck_assert_int_eq(mkdir("o", 0777), 0);
-}
-
-static void teardown(void)
-{
-	remove_dir(tmpdir);
-}
-
-static int vsh(const char *fmt, va_list ap)
-{
-	char script[sizeof(last_cmd) + 32];
-	int n = vsnprintf(last_cmd, sizeof(last_cmd), fmt, ap);
-	int wstatus;
-	pid_t pid;
-
-	ck_assert_msg(n >= 0 && (size_t)n < sizeof(last_cmd), "command too long");
-	snprintf(script, sizeof(script), "set -o pipefail\n%s", last_cmd);
-	pid = fork();
-	ck_assert_msg(pid >= 0, "fork: %s", strerror(errno));
-	if (pid == 0) {
-		int in = open("/dev/null", O_RDONLY);
-		int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-		int err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-
-		if (in < 0 || out < 0 || err < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 ||
-		    dup2(err, 2) < 0)
-			_exit(126);
-		execl("/bin/bash", "bash", "-c", script, (char *)NULL);
-		_exit(127);
-	}
-	while (waitpid(pid, &wstatus, 0) < 0)
-		ck_assert_msg(errno == EINTR, "waitpid: %s", strerror(errno));
-	return WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
-}
-
-/* Runs the command under bash; returns its exit status. */
-static int sh(const char *fmt, ...)
-{
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	rc = vsh(fmt, ap);
-	va_end(ap);
-	return rc;
-}
-
-/* The file's bytes, NUL-terminated, or NULL. */
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t cap = 0, used = 0, got;
-
-	if (!f)
-		return NULL;
-	do {
-		if (cap - used < 4096) {
-			cap = cap ? cap * 2 : 8192;
-			buf = realloc(buf, cap);
-			ck_assert_ptr_nonnull(buf);
-		}
-		got = fread(buf + used, 1, cap - used - 1, f);
-		used += got;
-	} while (got > 0);
-	fclose(f);
-	buf[used] = '\0';
-	if (len)
-		*len = used;
-	return buf;
-}
-
-/* The start of a captured stream (static, two in turn). */
-static const char *captured(const char *path)
-{
-	static char text[2][4096];
-	static int which;
-	char *s = slurp(path, NULL);
-
-	which = !which;
-	snprintf(text[which], sizeof(text[which]), "%s", s ? s : "(nothing)");
-	free(s);
-	return text[which];
-}
-
-static void ok(const char *fmt, ...)
-{
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	rc = vsh(fmt, ap);
-	va_end(ap);
-	ck_assert_msg(rc == 0, "`%s` exited %d; stdout: %s; stderr: %s", last_cmd, rc,
-		      captured(out_path), captured(err_path));
-}
-
-/* The command must exit with want and print exactly one line on stderr,
- * "streamx: compare: ..." containing needle. */
-static void fails(int want, const char *needle, const char *fmt, ...)
-{
-	va_list ap;
-	size_t len;
-	char *err;
-	int rc;
-
-	va_start(ap, fmt);
-	rc = vsh(fmt, ap);
-	va_end(ap);
-	err = slurp(err_path, &len);
-	ck_assert_ptr_nonnull(err);
-	ck_assert_msg(rc == want, "`%s` exited %d, not %d; stderr: %s", last_cmd, rc, want,
-		      err);
-	ck_assert_msg(strncmp(err, "streamx: compare: ", 18) == 0 && len > 0 &&
-		      memchr(err, '\n', len) == err + len - 1,
-		      "`%s`: stderr is not one 'streamx: compare: ' line: %s", last_cmd, err);
-	ck_assert_msg(strstr(err, needle) != NULL, "`%s`: expected \"%s\" in: %s",
-		      last_cmd, needle, err);
-	free(err);
-}
-
-static void assert_contains(const char *hay, const char *needle)
-{
-	ck_assert_msg(strstr(hay, needle) != NULL, "`%s`: expected \"%s\" in: %s",
-		      last_cmd, needle, hay);
-}
-
-static long long file_size(const char *path)
-{
-	struct stat sb;
-
-	return stat(path, &sb) == 0 ? (long long)sb.st_size : -1;
-}
+/* As fails, and the one error line is compare's own. */
+#define compare_fails(want, needle, ...) \
+	assert_from_compare(fails(want, needle, __VA_ARGS__))
 
 /* The number after key (as "key":N) in text, from the start or from the
  * object of mode ("naive", "stream"); -1 when absent. */
@@ -417,14 +243,14 @@ START_TEST(test_outputs_differ)
 		   "printf x; else exec \"$STREAMX\" \"$@\"; fi");
 	put_script("changed", "if [ \"$1\" = --naive ]; then \"$STREAMX\" \"$@\" | tr e E; "
 		   "else exec \"$STREAMX\" \"$@\"; fi");
-	fails(1, "outputs differ (size crc32 adler32): naive 204801 bytes",
-	      "STREAMX_COMPARE_EXE=$PWD/longer " SX " compare -i in cat");
+	compare_fails(1, "outputs differ (size crc32 adler32): naive 204801 bytes",
+		      "STREAMX_COMPARE_EXE=$PWD/longer " SX " compare -i in cat");
 	assert_contains(captured(out_path), "DIFFERENT");
-	fails(1, "outputs differ (crc32 adler32): naive 204800 bytes",
-	      "STREAMX_COMPARE_EXE=$PWD/changed " SX " compare --json -i in cat");
+	compare_fails(1, "outputs differ (crc32 adler32): naive 204800 bytes",
+		      "STREAMX_COMPARE_EXE=$PWD/changed " SX " compare --json -i in cat");
 	assert_contains(captured(out_path), "\"identical\":false");
-	fails(1, "outputs differ at 100 KiB of input (size crc32 adler32)",
-	      "STREAMX_COMPARE_EXE=$PWD/longer " SX " compare --sizes 100K,200K cat");
+	compare_fails(1, "outputs differ at 100 KiB of input (size crc32 adler32)",
+		      "STREAMX_COMPARE_EXE=$PWD/longer " SX " compare --sizes 100K,200K cat");
 	ck_assert_ptr_null(strstr(captured(out_path), "200 KiB"));
 }
 END_TEST
@@ -434,17 +260,18 @@ START_TEST(test_run_fails)
 {
 	gen("in", "log", "100K");
 	ok("gzip -c in | head -c 5000 > cut.gz");
-	fails(1, "streamx: compare: naive run: gunzip (stage 1): not in gzip format at byte 0",
-	      SX " compare -i in gunzip");
+	compare_fails(1, "streamx: compare: naive run: gunzip (stage 1): not in gzip format at byte 0",
+		      SX " compare -i in gunzip");
 	ck_assert_int_eq(file_size(out_path), 0);
-	fails(1, "naive run: gunzip (stage 1): ", SX " compare --plot o/p.svg -i cut.gz gunzip");
+	compare_fails(1, "naive run: gunzip (stage 1): ",
+		      SX " compare --plot o/p.svg -i cut.gz gunzip");
 	ok("test -z \"$(ls -A o)\"");
-	fails(1, "cannot run /nonexistent/streamx",
-	      "STREAMX_COMPARE_EXE=/nonexistent/streamx " SX " compare -i in cat");
+	compare_fails(1, "cannot run /nonexistent/streamx",
+		      "STREAMX_COMPARE_EXE=/nonexistent/streamx " SX " compare -i in cat");
 	put_script("dies", "[ \"$1\" = --stream ] && kill -KILL $$; exec \"$STREAMX\" \"$@\"");
-	fails(1, "stream run killed by signal 9",
-	      "STREAMX_COMPARE_EXE=$PWD/dies " SX " compare -i in cat");
-	fails(1, "missing: cannot open", SX " compare -i missing cat");
+	compare_fails(1, "stream run killed by signal 9",
+		      "STREAMX_COMPARE_EXE=$PWD/dies " SX " compare -i in cat");
+	compare_fails(1, "missing: cannot open", SX " compare -i missing cat");
 }
 END_TEST
 
@@ -470,7 +297,7 @@ static const struct { const char *args, *needle; } usage_cases[] = {
 
 START_TEST(test_usage)
 {
-	fails(2, usage_cases[_i].needle, SX " compare %s", usage_cases[_i].args);
+	compare_fails(2, usage_cases[_i].needle, SX " compare %s", usage_cases[_i].args);
 	ck_assert_int_eq(file_size(out_path), 0);
 }
 END_TEST
@@ -647,44 +474,33 @@ END_TEST
 
 /* ---- the suite ---- */
 
-static TCase *tcase(Suite *s, const char *name)
-{
-	TCase *tc = tcase_create(name);
-
-	tcase_add_unchecked_fixture(tc, tcase_setup, tcase_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, TIMEOUT);
-	suite_add_tcase(s, tc);
-	return tc;
-}
-
 Suite *compare_suite(void)
 {
 	Suite *s = suite_create("compare");
 	TCase *tc;
 
-	tc = tcase(s, "results");
+	tc = sh_tcase(s, "results");
 	tcase_add_test(tc, test_table);
 	tcase_add_test(tc, test_json);
 	tcase_add_test(tc, test_child_arguments);
 	tcase_add_test(tc, test_stdin);
 	tcase_add_test(tc, test_signals);
 
-	tc = tcase(s, "errors");
+	tc = sh_tcase(s, "errors");
 	tcase_add_test(tc, test_outputs_differ);
 	tcase_add_test(tc, test_run_fails);
 	tcase_add_loop_test(tc, test_usage, 0,
 			    (int)(sizeof(usage_cases) / sizeof(usage_cases[0])));
 	tcase_add_test(tc, test_help);
 
-	tc = tcase(s, "sizes_and_plot");
+	tc = sh_tcase(s, "sizes_and_plot");
 	tcase_add_test(tc, test_sizes_memory);
 	tcase_add_test(tc, test_sizes_table);
 	tcase_add_test(tc, test_plot);
 	tcase_add_test(tc, test_plot_sizes);
 	tcase_add_test(tc, test_plot_exists);
 
-	tc = tcase(s, "footprint");
+	tc = sh_tcase(s, "footprint");
 	tcase_add_loop_test(tc, test_parent_small, 0, 2);
 	return s;
 }

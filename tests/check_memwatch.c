@@ -1,22 +1,18 @@
 /* check_memwatch.c - the memory monitor, snapshots (in process and from the binary) and snapdiff. */
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <dirent.h>
-#include <time.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include "gen.h"
 #include "memwatch.h"
 #include "suites.h"
+#include "test_sh.h"
 #include "util.h"
 
 /*
@@ -27,220 +23,29 @@
  * exercised on the built binary (STREAMX), and snapdiff on synthetic
  * snapshots whose growth is known.
  *
- * Every test runs in a directory of its own inside one per TCase (which
- * the runner removes even when a test dies), with it as the current
- * directory. Commands run under bash with pipefail, stdin from /dev/null,
- * stdout in sh.out and stderr in sh.err.
+ * Every test runs in a directory of its own, as test_sh.h says; the
+ * in-process tests too, for the files they write.
  *
  * The in-process tests that call memwatch_start rely on Check running
  * each test in a forked process: start blocks SIGUSR1 for good.
  */
 
-#define SX "\"$STREAMX\""
-#define TIMEOUT 60
-
-static char basedir[64];
-static char tmpdir[128];
-static char out_path[sizeof(tmpdir) + 8], err_path[sizeof(tmpdir) + 8];
-static char last_cmd[4096];
-
 /* ---- helpers ---- */
-
-static const char *sx_bin(void)
-{
-	const char *bin = getenv("STREAMX");
-
-	ck_assert_msg(bin && bin[0], "STREAMX is not set: run through 'make check'");
-	ck_assert_msg(access(bin, X_OK) == 0, "STREAMX=%s is not executable", bin);
-	return bin;
-}
-
-static void remove_tree(char *dir)
-{
-	char cmd[PATH_MAX + 32];
-
-	if (!dir[0] || chdir("/") != 0)
-		return;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "check_memwatch: could not remove %s\n", dir);
-	dir[0] = '\0';
-}
-
-static void tcase_setup(void)
-{
-	snprintf(basedir, sizeof(basedir), "/tmp/streamx-memwatch-XXXXXX");
-	if (!mkdtemp(basedir))
-		basedir[0] = '\0';
-}
-
-static void tcase_teardown(void)
-{
-	remove_tree(basedir);
-}
-
-static void setup(void)
-{
-	ck_assert_msg(basedir[0], "cannot make a directory in /tmp");
-	snprintf(tmpdir, sizeof(tmpdir), "%s/test-XXXXXX", basedir);
-	ck_assert_msg(mkdtemp(tmpdir) != NULL, "mkdtemp: %s", strerror(errno));
-	ck_assert_int_eq(chdir(tmpdir), 0);
-	snprintf(out_path, sizeof(out_path), "%s/sh.out", tmpdir);
-	snprintf(err_path, sizeof(err_path), "%s/sh.err", tmpdir);
-}
-
-static void teardown(void)
-{
-	remove_tree(tmpdir);
-}
-
-/* The file's bytes, NUL-terminated, or NULL if it cannot be read. */
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	size_t cap = 0, used = 0, got;
-	char *buf = NULL;
-
-	if (!f)
-		return NULL;
-	do {
-		if (cap - used < 4096) {
-			cap = cap ? cap * 2 : 8192;
-			buf = realloc(buf, cap);
-			ck_assert_ptr_nonnull(buf);
-		}
-		got = fread(buf + used, 1, cap - used - 1, f);
-		used += got;
-	} while (got > 0);
-	fclose(f);
-	buf[used] = '\0';
-	return buf;
-}
-
-static void put_text(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "wb");
-
-	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
-	ck_assert_int_eq(fputs(text, f) >= 0, 1);
-	ck_assert_int_eq(fclose(f), 0);
-}
-
-static int exists(const char *path)
-{
-	struct stat sb;
-
-	return stat(path, &sb) == 0;
-}
-
-/* The first part of a captured stream, for failure messages (static). */
-static const char *captured(const char *path)
-{
-	static char text[2][2048];
-	static int which;
-	char *s = slurp(path);
-
-	which = !which;
-	snprintf(text[which], sizeof(text[which]), "%s", s ? s : "(nothing)");
-	free(s);
-	return text[which];
-}
-
-static int status_of(int wstatus)
-{
-	if (WIFEXITED(wstatus))
-		return WEXITSTATUS(wstatus);
-	return WIFSIGNALED(wstatus) ? 128 + WTERMSIG(wstatus) : -1;
-}
-
-static int wait_for(pid_t pid)
-{
-	int wstatus;
-
-	while (waitpid(pid, &wstatus, 0) < 0)
-		ck_assert_msg(errno == EINTR, "waitpid: %s", strerror(errno));
-	return status_of(wstatus);
-}
-
-/* In a child: stdin from in_fd (-1: /dev/null), stdout to out, stderr to
- * sh.err. */
-static void child_stdio(int in_fd, const char *out)
-{
-	int null = open("/dev/null", O_RDONLY);
-	int ofd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-	int efd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-
-	if (null < 0 || ofd < 0 || efd < 0)
-		_exit(126);
-	dup2(in_fd >= 0 ? in_fd : null, STDIN_FILENO);
-	dup2(ofd, STDOUT_FILENO);
-	dup2(efd, STDERR_FILENO);
-}
-
-static int sh(const char *fmt, ...) SX_PRINTF(1, 2);
-
-/* Runs the command under bash with pipefail; returns its exit status. */
-static int sh(const char *fmt, ...)
-{
-	char script[sizeof(last_cmd) + 32];
-	va_list ap;
-	pid_t pid;
-	int n;
-
-	sx_bin();
-	va_start(ap, fmt);
-	n = vsnprintf(last_cmd, sizeof(last_cmd), fmt, ap);
-	va_end(ap);
-	ck_assert_msg(n >= 0 && (size_t)n < sizeof(last_cmd), "command too long");
-	snprintf(script, sizeof(script), "set -o pipefail\n%s", last_cmd);
-	pid = fork();
-	ck_assert_msg(pid >= 0, "fork: %s", strerror(errno));
-	if (pid == 0) {
-		child_stdio(-1, out_path);
-		execl("/bin/bash", "bash", "-c", script, (char *)NULL);
-		_exit(127);
-	}
-	return wait_for(pid);
-}
-
-#define ok(...) do { \
-	int rc_ = sh(__VA_ARGS__); \
-	ck_assert_msg(rc_ == 0, "`%s` exited %d; stderr: %s", last_cmd, rc_, \
-		      captured(err_path)); \
-} while (0)
 
 /* stderr of the last command must be exactly one "streamx: " line
  * containing each of the needles (NULL-terminated). */
 static void one_error_line(const char *needle, ...)
 {
-	char *s = slurp(err_path);
-	size_t len = s ? strlen(s) : 0;
+	const char *err;
 	va_list ap;
 
-	ck_assert_ptr_nonnull(s);
-	ck_assert_msg(strncmp(s, "streamx: ", 9) == 0 && len && s[len - 1] == '\n' &&
-		      strchr(s, '\n') == s + len - 1,
-		      "`%s`: stderr is not one 'streamx: ' line: %s", last_cmd,
-		      captured(err_path));
+	error_line();
+	/* the whole stream: a needle may end with the newline */
+	err = stderr_text();
 	va_start(ap, needle);
 	for (; needle; needle = va_arg(ap, const char *))
-		ck_assert_msg(strstr(s, needle) != NULL, "`%s`: no \"%s\" in: %s",
-			      last_cmd, needle, captured(err_path));
+		assert_contains(err, needle);
 	va_end(ap);
-	free(s);
-}
-
-static void assert_contains(const char *hay, const char *needle)
-{
-	ck_assert_msg(strstr(hay, needle) != NULL, "expected \"%s\" in: %s", needle, hay);
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
 }
 
 /* Waits up to ms for path to exist; returns whether it does. */
@@ -252,21 +57,6 @@ static int wait_file(const char *path, long ms)
 		sleep_ms(5);
 	}
 	return 1;
-}
-
-/* Entries of dir whose name contains part. */
-static int count_entries(const char *dir, const char *part)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int n = 0;
-
-	ck_assert_ptr_nonnull(d);
-	while ((e = readdir(d)) != NULL)
-		if (strstr(e->d_name, part))
-			n++;
-	closedir(d);
-	return n;
 }
 
 /* ---- a JSON checker, independent of snapdiff's reader ---- */
@@ -359,7 +149,7 @@ static void assert_json(const char *text)
 /* A snapshot that is exactly one JSON object on one line. */
 static char *read_snapshot(const char *path)
 {
-	char *s = slurp(path);
+	char *s = slurp(path, NULL);
 	size_t len;
 
 	ck_assert_msg(s != NULL, "%s: %s", path, strerror(errno));
@@ -507,7 +297,7 @@ START_TEST(test_snapshot_in_process)
 	/* read back: from an empty snapshot, every owner grew by its bytes */
 	put_snapshot("zero.json", 0, 0, 0, 0, "");
 	ok(SX " snapdiff --json zero.json snap.json");
-	diff = slurp(out_path);
+	diff = slurp(out_path, NULL);
 	assert_json(diff);
 	snprintf(want, sizeof(want), "\"rss_bytes\":{\"a\":0,\"b\":%llu,\"growth\":%llu}",
 		 field(text, "rss_bytes"), field(text, "rss_bytes"));
@@ -599,7 +389,7 @@ START_TEST(test_start_stop_in_process)
 	ck_assert_int_eq(memwatch_stop(&w), 0);
 	ck_assert_msg(sx_now() - t0 < 0.5, "stop took %.3f s", sx_now() - t0);
 
-	log = slurp("mon.csv");
+	log = slurp("mon.csv", NULL);
 	ck_assert_ptr_nonnull(log);
 	ck_assert_msg(strncmp(log, "seconds,rss_bytes,rss_peak_bytes,tracked_bytes,"
 			      "tracked_peak_bytes\n", 66) == 0, "bad header: %s", log);
@@ -652,7 +442,7 @@ START_TEST(test_monitor_log)
 
 	ok(SX " gen --size 64M | " SX " --monitor=20 --monitor-log mon.csv 'gzip -1' "
 	   "> /dev/null");
-	log = slurp("mon.csv");
+	log = slurp("mon.csv", NULL);
 	ck_assert_ptr_nonnull(log);
 	line = strchr(log, '\n');
 	ck_assert_ptr_nonnull(line);
@@ -686,7 +476,6 @@ END_TEST
  * with no output left behind. */
 START_TEST(test_monitor_log_unwritable)
 {
-	ck_assert_int_eq(mkdir("o", 0777), 0);
 	ck_assert_int_eq(sh("echo hi | " SX " --monitor-log nodir/m.csv -o o/out cat"), 1);
 	one_error_line("streamx: nodir/m.csv: cannot open monitor log: No such file", NULL);
 	if (exists("/dev/full")) {
@@ -707,7 +496,7 @@ START_TEST(test_warn_growth_naive)
 	   "> /dev/null");
 	one_error_line("streamx: warning: RSS grew by ", " MiB after ",
 		       " s (--warn-growth 4M)\n", NULL);
-	err = slurp(err_path);
+	err = slurp(err_path, NULL);
 	at = strstr(err, "grew by ");
 	ck_assert_int_eq(sscanf(at, "grew by %lf MiB to %lf MiB", &grew, &to), 2);
 	ck_assert_msg(grew > 1 && to > grew, "odd figures: %s", err);
@@ -720,7 +509,7 @@ START_TEST(test_warn_growth_stream)
 	char *err;
 
 	ok(SX " gen --size 64M | " SX " --monitor=10 --warn-growth 4M 'gzip -1' > /dev/null");
-	err = slurp(err_path);
+	err = slurp(err_path, NULL);
 	ck_assert_msg(err && !err[0], "stream mode warned: %s", err);
 	free(err);
 }
@@ -756,25 +545,11 @@ END_TEST
 /* A snapshot that cannot be written fails the run, and its output goes. */
 START_TEST(test_snapshot_unwritable)
 {
-	ck_assert_int_eq(mkdir("o", 0777), 0);
 	ck_assert_int_eq(sh(SX " gen --size 100K | " SX " --snapshot nodir/s.json -o o/out gzip"), 1);
 	one_error_line("nodir/s.json: cannot write snapshot", NULL);
 	ck_assert_msg(count_entries("o", "out") == 0, "the output of a failed run was kept");
 }
 END_TEST
-
-static void write_all(int fd, const char *data, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, data, len);
-
-		ck_assert_msg(n > 0 || errno == EINTR, "write to streamx: %s", strerror(errno));
-		if (n > 0) {
-			data += n;
-			len -= (size_t)n;
-		}
-	}
-}
 
 /* SIGUSR1 twice in a run fed through a pipe we hold: FILE.1 and FILE.2
  * (_i 0), or streamx-PID-N.json (_i 1), and the run goes on to succeed.
@@ -788,7 +563,7 @@ START_TEST(test_sigusr1)
 	pid_t pid;
 
 	ok(SX " gen --size 4M --kind log > in");
-	input = slurp("in");
+	input = slurp("in", NULL);
 	ck_assert_ptr_nonnull(input);
 	signal(SIGPIPE, SIG_IGN);
 	ck_assert_int_eq(pipe(fds), 0);
@@ -798,10 +573,10 @@ START_TEST(test_sigusr1)
 		close(fds[1]);
 		child_stdio(fds[0], "out.gz");
 		if (_i == 0)
-			execl(sx_bin(), "streamx", "--snapshot", "snap.json", "gzip -1",
+			execl(streamx_bin(), "streamx", "--snapshot", "snap.json", "gzip -1",
 			      (char *)NULL);
 		else
-			execl(sx_bin(), "streamx", "gzip -1", (char *)NULL);
+			execl(streamx_bin(), "streamx", "gzip -1", (char *)NULL);
 		_exit(127);
 	}
 	close(fds[0]);
@@ -818,7 +593,7 @@ START_TEST(test_sigusr1)
 	}
 	write_all(fds[1], input + half, half);
 	close(fds[1]);
-	ck_assert_int_eq(wait_for(pid), 0);
+	ck_assert_int_eq(status_of(wait_for(pid)), 0);
 	for (int n = 0; n < 2; n++) {
 		char want[64];
 
@@ -894,7 +669,7 @@ START_TEST(test_snapdiff_text)
 
 	make_pair();
 	ok(SX " snapdiff a.json b.json");
-	out = slurp(out_path);
+	out = slurp(out_path, NULL);
 	for (line = strtok(out, "\n"); line && n < 16; line = strtok(NULL, "\n"))
 		lines[n++] = line;
 	ck_assert_msg(n == 10, "want 10 lines, got %zu", n);
@@ -923,7 +698,7 @@ START_TEST(test_snapdiff_json)
 
 	make_pair();
 	ok(SX " snapdiff --json a.json b.json");
-	out = slurp(out_path);
+	out = slurp(out_path, NULL);
 	assert_json(out);
 	ck_assert_msg(strchr(out, '\n') == out + strlen(out) - 1, "not one line: %s", out);
 	assert_contains(out, "{\"a\":\"a.json\",\"b\":\"b.json\",\"same_run\":true,");
@@ -1044,41 +819,30 @@ END_TEST
 
 /* ---- the suite ---- */
 
-static TCase *tcase(Suite *s, const char *name)
-{
-	TCase *tc = tcase_create(name);
-
-	tcase_add_unchecked_fixture(tc, tcase_setup, tcase_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, TIMEOUT);
-	suite_add_tcase(s, tc);
-	return tc;
-}
-
 Suite *memwatch_suite(void)
 {
 	Suite *s = suite_create("memwatch");
 	TCase *tc;
 
-	tc = tcase(s, "in_process");
+	tc = sh_tcase(s, "in_process");
 	tcase_add_test(tc, test_snapshot_in_process);
 	tcase_add_test(tc, test_snapshot_naive_and_empty);
 	tcase_add_test(tc, test_stop_without_start);
 	tcase_add_test(tc, test_start_stop_in_process);
 	tcase_add_test(tc, test_unwritable_in_process);
 
-	tc = tcase(s, "monitor");
+	tc = sh_tcase(s, "monitor");
 	tcase_add_test(tc, test_monitor_log);
 	tcase_add_test(tc, test_monitor_log_unwritable);
 	tcase_add_test(tc, test_warn_growth_naive);
 	tcase_add_test(tc, test_warn_growth_stream);
 
-	tc = tcase(s, "snapshot");
+	tc = sh_tcase(s, "snapshot");
 	tcase_add_test(tc, test_snapshot_at_end);
 	tcase_add_test(tc, test_snapshot_unwritable);
 	tcase_add_loop_test(tc, test_sigusr1, 0, 2);
 
-	tc = tcase(s, "snapdiff");
+	tc = sh_tcase(s, "snapdiff");
 	tcase_add_test(tc, test_snapdiff_text);
 	tcase_add_test(tc, test_snapdiff_json);
 	tcase_add_loop_test(tc, test_snapdiff_malformed, 0,

@@ -42,7 +42,8 @@ START_TEST(test_rss_follows_touched_memory)
 {
 	uint64_t rss0, peak0, rss1, peak1;
 	size_t n = 64u << 20;
-	unsigned char *p = malloc(n);
+	/* volatile: compilers may otherwise drop the malloc and memset */
+	unsigned char *volatile p = malloc(n);
 
 	ck_assert_int_eq(sx_mem_rss(&rss0, &peak0), 0);
 	ck_assert_uint_gt(rss0, 0);
