@@ -13,6 +13,7 @@
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 DESTDIR ?=
 PKG_CONFIG ?= pkg-config
 CFLAGS ?= -O2 -g
@@ -69,7 +70,8 @@ $(PROGRAM): $(CMD_OBJ) $(LIBRARY)
 	$(CC) $(SX_LDFLAGS) $(LDFLAGS) -o $@ $(CMD_OBJ) $(LIBRARY) $(ZLIB_LIBS) $(LIBS)
 
 # cmd/ objects the unit tests call in process (none may need main.c)
-TEST_CMD_OBJ = $(BUILD)/cmd/memwatch.o $(BUILD)/cmd/report.o $(BUILD)/cmd/cli.o
+TEST_CMD_OBJ = $(BUILD)/cmd/memwatch.o $(BUILD)/cmd/report.o $(BUILD)/cmd/cli.o \
+	$(BUILD)/cmd/progress.o
 
 $(TEST_RUNNER): $(TEST_OBJ) $(TEST_CMD_OBJ) $(LIBRARY)
 	$(CC) $(SX_LDFLAGS) $(LDFLAGS) -o $@ $(TEST_OBJ) $(TEST_CMD_OBJ) $(LIBRARY) $(ZLIB_LIBS) $(CHECK_LIBS) $(LIBS)
@@ -92,9 +94,12 @@ install: $(PROGRAM)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 755 $(PROGRAM) $(DESTDIR)$(BINDIR)/$(PROGRAM)
 	install -m 644 docs/streamx.1 $(DESTDIR)$(MANDIR)/man1/streamx.1
+	install -d $(DESTDIR)$(COMPLETIONDIR)
+	install -m 644 contrib/streamx.bash-completion $(DESTDIR)$(COMPLETIONDIR)/streamx
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/$(PROGRAM) $(DESTDIR)$(MANDIR)/man1/streamx.1
+	rm -f $(DESTDIR)$(COMPLETIONDIR)/streamx
 
 clean:
 	rm -rf $(BUILD) $(PROGRAM) $(LIBRARY)

@@ -20,5 +20,7 @@ int cli_exit_status(int status);
 /* The subcommands. Each returns an exit status. */
 int cmd_gen(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
+int cmd_batch(int argc, char **argv);
+int cmd_snapdiff(int argc, char **argv);
 
 #endif

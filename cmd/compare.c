@@ -536,6 +536,8 @@ static void exec_child(const struct compare *c, int mode, int out_fd, int err_fd
 		fcntl(fd, F_SETFD, 0);
 	if (!c->in.path)
 		lseek(STDIN_FILENO, 0, SEEK_SET);
+	/* the child's options are exactly these: none from the environment */
+	unsetenv("STREAMX_OPTIONS");
 	execv(exe, argv);
 	n = snprintf(msg, sizeof(msg), "streamx: cannot run %s: %s\n", exe, strerror(errno));
 	if (n > 0 && write(STDERR_FILENO, msg, (size_t)n) < 0)

@@ -29,6 +29,22 @@ static int gen_usage(const char *what, const char *arg)
 	return EXIT_USAGE;
 }
 
+static void print_gen_help(void)
+{
+	fputs("Usage: streamx gen --size N [--kind text|log|binary] [--seed S] [-o FILE] [-f]\n"
+	      "Write N bytes of deterministic sample data (the same seed, the same bytes)\n"
+	      "in constant memory.\n"
+	      "\n"
+	      "  -s, --size N          how many bytes, with K/M/G/T suffixes\n"
+	      "  -k, --kind KIND       text (lines of words), log (access-log lines with\n"
+	      "                        INFO/DEBUG/WARN/ERROR levels, the default) or binary\n"
+	      "  -S, --seed S          the generator's seed (default 1)\n"
+	      "  -o, --output FILE     write FILE (temporary + rename) instead of stdout\n"
+	      "  -f, --force           overwrite an existing FILE\n"
+	      "  -h, --help            show this help\n",
+	      stdout);
+}
+
 static int parse_gen(int argc, char **argv, struct gen_options *g)
 {
 	static const struct option opts[] = {
@@ -37,6 +53,7 @@ static int parse_gen(int argc, char **argv, struct gen_options *g)
 		{ "seed", required_argument, NULL, 'S' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int c;
@@ -44,8 +61,11 @@ static int parse_gen(int argc, char **argv, struct gen_options *g)
 	g->kind = SX_GEN_LOG;
 	g->seed = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":s:k:S:o:f", opts, NULL)) != -1) {
-		if (c == 's' && sx_parse_size(optarg, &g->size) == 0)
+	while ((c = getopt_long(argc, argv, ":s:k:S:o:fh", opts, NULL)) != -1) {
+		if (c == 'h') {
+			print_gen_help();
+			return EXIT_OK;
+		} else if (c == 's' && sx_parse_size(optarg, &g->size) == 0)
 			g->have_size = 1;
 		else if (c == 's')
 			return gen_usage("invalid size", optarg);

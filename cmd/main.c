@@ -15,8 +15,10 @@
 #include "cli.h"
 #include "memwatch.h"
 #include "output.h"
+#include "progress.h"
 #include "pipeline.h"
 #include "registry.h"
+#include "spec.h"
 #include "report.h"
 #include "util.h"
 #include "version.h"
@@ -31,6 +33,9 @@ struct options {
 	int naive;
 	int force;
 	int leak_check;
+	int sync;
+	int hadoop_counters;
+	enum progress_mode progress;
 	enum stats_format stats;
 	size_t buffer_size;
 	uint64_t mem_limit;
@@ -61,6 +66,12 @@ static void print_help(void)
 	      "                        writes FILE.1, FILE.2, ... while running\n"
 	      "      --leak-check      at exit, list owners still holding tracked memory\n"
 	      "                        and fail if any do (also STREAMX_LEAK_CHECK=1)\n"
+	      "      --progress        show a progress line on stderr (default: when it\n"
+	      "                        is a terminal); --no-progress never shows it\n"
+	      "      --sync            flush the output file to disk before it is renamed\n"
+	      "                        into place\n"
+	      "      --hadoop-counters at the end, write Hadoop Streaming counter lines\n"
+	      "                        (reporter:counter:streamx,NAME,N) to stderr\n"
 	      "  -h, --help            show this help\n"
 	      "  -V, --version         show the version\n"
 	      "\n"
@@ -72,11 +83,19 @@ static void print_help(void)
 	      "  compare PIPELINE      run both modes in child processes, check the outputs\n"
 	      "                        match, and show their memory and speed side by side\n"
 	      "  snapdiff A B          growth per owner between two --snapshot files\n"
+	      "  batch PIPELINE FILE...  the pipeline over many files, N jobs at once\n"
+	      "  help COMMAND          a command's options (gen, compare, batch, snapdiff)\n"
+	      "\n"
+	      "Options are also read from STREAMX_OPTIONS, before those on the command line.\n"
 	      "\n"
 	      "Example: streamx -i access.log.gz -o out.gz 'gunzip | upper | gzip -9'\n"
 	      "Exit status: 0 success, 1 data or I/O failure, 2 usage error.\n",
 	      stdout);
 }
+
+/* Where the options being parsed come from, for messages: "" for the
+ * command line, "STREAMX_OPTIONS: " for the environment. */
+static const char *options_source = "";
 
 static int usage_error(const char *fmt, ...) SX_PRINTF(1, 2);
 
@@ -88,7 +107,7 @@ static int usage_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	cli_error("%s (see 'streamx --help')", msg);
+	cli_error("%s%s (see 'streamx --help')", options_source, msg);
 	return EXIT_USAGE;
 }
 
@@ -135,7 +154,8 @@ static int parse_stats(const char *arg, enum stats_format *out)
 
 enum {
 	OPT_STREAM = 256, OPT_NAIVE, OPT_STATS, OPT_MEM_LIMIT, OPT_LEAK_CHECK,
-	OPT_MONITOR, OPT_MONITOR_LOG, OPT_WARN_GROWTH, OPT_SNAPSHOT
+	OPT_MONITOR, OPT_MONITOR_LOG, OPT_WARN_GROWTH, OPT_SNAPSHOT,
+	OPT_PROGRESS, OPT_NO_PROGRESS, OPT_SYNC, OPT_HADOOP
 };
 
 static const struct option long_options[] = {
@@ -152,6 +172,10 @@ static const struct option long_options[] = {
 	{ "monitor-log", required_argument, NULL, OPT_MONITOR_LOG },
 	{ "warn-growth", required_argument, NULL, OPT_WARN_GROWTH },
 	{ "snapshot", required_argument, NULL, OPT_SNAPSHOT },
+	{ "progress", no_argument, NULL, OPT_PROGRESS },
+	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
+	{ "sync", no_argument, NULL, OPT_SYNC },
+	{ "hadoop-counters", no_argument, NULL, OPT_HADOOP },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -177,6 +201,10 @@ static int parse_option(int c, struct options *o, char **argv)
 	case OPT_WARN_GROWTH:
 		return parse_size_option("warn-growth", optarg, &o->watch.warn_growth) ? EXIT_USAGE : -1;
 	case OPT_SNAPSHOT: o->watch.snapshot = optarg; break;
+	case OPT_PROGRESS: o->progress = PROGRESS_ON; break;
+	case OPT_NO_PROGRESS: o->progress = PROGRESS_OFF; break;
+	case OPT_SYNC: o->sync = 1; break;
+	case OPT_HADOOP: o->hadoop_counters = 1; break;
 	case 'h': print_help(); return EXIT_OK;
 	case 'V': printf("streamx %s\n", SX_VERSION); return EXIT_OK;
 	case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
@@ -188,19 +216,68 @@ static int parse_option(int c, struct options *o, char **argv)
 	return -1;
 }
 
-static int parse_args(int argc, char **argv, struct options *o)
+/* Runs getopt over argv from the start. Returns -1 to go on, else an
+ * exit status. */
+static int parse_options(int argc, char **argv, struct options *o)
 {
 	int c;
 
-	o->buffer_size = DEFAULT_BUFFER;
-	o->leak_check = getenv("STREAMX_LEAK_CHECK") &&
-			strcmp(getenv("STREAMX_LEAK_CHECK"), "1") == 0;
 	opterr = 0;
+	optind = 0; /* glibc: start afresh, even after an earlier pass */
 	while ((c = getopt_long(argc, argv, ":i:o:b:fhV", long_options, NULL)) != -1) {
 		int rc = parse_option(c, o, argv);
 		if (rc >= 0)
 			return rc;
 	}
+	return -1;
+}
+
+/* The words of STREAMX_OPTIONS, split and quoted as pipeline words are,
+ * behind a copy of argv[0]: kept until exit, as options point into them. */
+static struct sx_spec env_words;
+static char **env_argv;
+
+/* Default options from STREAMX_OPTIONS (as pigz reads PIGZ), parsed before
+ * the command line so that the command line wins. Options only. Returns
+ * -1 to go on, else an exit status. */
+static int parse_env_options(struct options *o, char *argv0)
+{
+	const char *text = getenv("STREAMX_OPTIONS");
+	struct sx_error err;
+	int rc, n;
+
+	if (!text || strspn(text, " \t\r\n") == strlen(text))
+		return -1;
+	options_source = "STREAMX_OPTIONS: ";
+	if (sx_spec_parse(&env_words, text, &err) != SX_OK)
+		return usage_error("%s", err.msg);
+	if (env_words.count != 1)
+		return usage_error("options only, no '|'");
+	n = env_words.stages[0].argc;
+	env_argv = calloc((size_t)n + 2, sizeof(char *));
+	if (!env_argv)
+		return cli_error("out of memory"), EXIT_FAILURE_;
+	env_argv[0] = argv0;
+	memcpy(env_argv + 1, env_words.stages[0].argv, (size_t)n * sizeof(char *));
+	rc = parse_options(n + 1, env_argv, o);
+	if (rc < 0 && optind <= n)
+		rc = usage_error("unexpected argument '%s' (options only)", env_argv[optind]);
+	options_source = "";
+	return rc;
+}
+
+static int parse_args(int argc, char **argv, struct options *o)
+{
+	int rc;
+
+	o->buffer_size = DEFAULT_BUFFER;
+	o->leak_check = getenv("STREAMX_LEAK_CHECK") &&
+			strcmp(getenv("STREAMX_LEAK_CHECK"), "1") == 0;
+	rc = parse_env_options(o, argv[0]);
+	if (rc < 0)
+		rc = parse_options(argc, argv, o);
+	if (rc >= 0)
+		return rc;
 	if (optind == argc)
 		return usage_error("no pipeline given");
 	if (optind + 1 < argc)
@@ -233,6 +310,32 @@ static int cmd_list(void)
 	return EXIT_OK;
 }
 
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+} commands[] = {
+	{ "gen", cmd_gen },
+	{ "compare", cmd_compare },
+	{ "snapdiff", cmd_snapdiff },
+	{ "batch", cmd_batch },
+};
+
+static int is_command(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
+static int run_command(const char *name, int argc, char **argv)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return commands[i].run(argc, argv);
+	return EXIT_USAGE;
+}
+
 static int cmd_help(int argc, char **argv)
 {
 	struct sx_registry reg;
@@ -242,6 +345,8 @@ static int cmd_help(int argc, char **argv)
 		print_help();
 		return EXIT_OK;
 	}
+	if (is_command(argv[1]))
+		return run_command(argv[1], 2, (char *[]){ argv[1], "--help", NULL });
 	if (load_registry(&reg))
 		return EXIT_FAILURE_;
 	ops = sx_registry_find(&reg, argv[1]);
@@ -296,6 +401,7 @@ struct job {
 	struct output out;
 	struct report rep;
 	struct memwatch watch;
+	struct progress *progress;
 	int in_fd;
 };
 
@@ -306,10 +412,14 @@ static int drive(struct job *j)
 
 	sx_error_clear(&err);
 	j->rep.started = sx_now();
+	j->progress = progress_start_run(j->o->progress, j->src.name, &j->src.offset,
+					 j->src.size_hint);
 	if (j->o->naive)
 		rc = sx_pipeline_naive(j->pl, &j->src, &j->sink, &err);
 	else
 		rc = sx_pipeline_stream(j->pl, &j->src, &j->sink, &j->pool, &err);
+	progress_stop(j->progress); /* erased before any message is printed */
+	j->progress = NULL;
 	j->rep.seconds = sx_now() - j->rep.started;
 	j->rep.bytes_in = j->src.offset;
 	j->rep.bytes_out = j->sink.offset;
@@ -353,6 +463,7 @@ static int prepare(struct job *j)
 	if (open_input(o->input, &j->in_fd, &in_sb) ||
 	    output_open(&j->out, o->output, o->force, &in_sb))
 		return EXIT_FAILURE_;
+	j->out.sync = o->sync;
 	sx_source_fd(&j->src, j->in_fd, o->input && strcmp(o->input, "-") ? o->input
 									   : "standard input");
 	sx_sink_fd(&j->sink, j->out.fd, output_name(&j->out));
@@ -420,6 +531,9 @@ static int run(const struct options *o)
 		report_print(&j->rep, o->stats, stderr);
 	if (o->leak_check && sx_mem_leaks(&j->mem, report_leak, NULL) > 0 && rc >= 0)
 		rc = SX_ENOMEM;
+	j->rep.status = rc;
+	if (o->hadoop_counters)
+		report_hadoop_counters(&j->rep, stderr);
 	free(j);
 	return cli_exit_status(rc);
 }
@@ -433,14 +547,12 @@ int main(int argc, char **argv)
 		return cmd_list();
 	if (argc >= 2 && strcmp(argv[1], "help") == 0)
 		return cmd_help(argc - 1, argv + 1);
-	if (argc >= 2 && strcmp(argv[1], "gen") == 0)
-		return cmd_gen(argc - 1, argv + 1);
-	if (argc >= 2 && strcmp(argv[1], "compare") == 0)
-		return cmd_compare(argc - 1, argv + 1);
-	if (argc >= 2 && strcmp(argv[1], "snapdiff") == 0)
-		return cmd_snapdiff(argc - 1, argv + 1);
+	if (argc >= 2 && is_command(argv[1]))
+		return run_command(argv[1], argc - 1, argv + 1);
 	rc = parse_args(argc, argv, &o);
-	if (rc >= 0)
-		return rc;
-	return run(&o);
+	if (rc < 0)
+		rc = run(&o);
+	free(env_argv);
+	sx_spec_release(&env_words);
+	return rc;
 }

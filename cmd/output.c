@@ -24,7 +24,8 @@ static void on_fatal_signal(int sig)
 	raise(sig);
 }
 
-static void arm_cleanup(const char *tmp)
+/* Installs the handlers that remove the temporary named in doomed. */
+static void arm_cleanup(void)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
 	struct sigaction sa;
@@ -32,7 +33,6 @@ static void arm_cleanup(const char *tmp)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_fatal_signal;
 	sigemptyset(&sa.sa_mask);
-	snprintf(doomed, sizeof(doomed), "%s", tmp);
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigaction(sigs[i], &sa, NULL);
 }
@@ -86,20 +86,25 @@ static int temp_name(struct output *out)
 
 static int open_temp(struct output *out)
 {
+	sigset_t all, old;
 	mode_t mask;
+	int e;
 
 	if (temp_name(out))
 		return -1;
-	/* arm first: a signal right after mkstemp must still remove it */
-	arm_cleanup(out->tmp);
+	/* Signals held from before the file exists until doomed names it: a
+	 * handler in between would unlink the XXXXXX template instead. */
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	arm_cleanup();
 	out->fd = mkstemp(out->tmp);
+	e = errno;
+	snprintf(doomed, sizeof(doomed), "%s", out->fd >= 0 ? out->tmp : "");
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (out->fd < 0) {
-		int e = errno;
-		disarm_cleanup();
 		out->tmp[0] = '\0';
 		return cli_error("%s: cannot create: %s", out->path, strerror(e));
 	}
-	snprintf(doomed, sizeof(doomed), "%s", out->tmp);
 	mask = umask(0);
 	umask(mask);
 	fchmod(out->fd, 0666 & ~mask);
@@ -149,13 +154,33 @@ static int put_in_place(struct output *out)
 	return unlink(out->tmp);
 }
 
+/* After a rename, the directory entry is durable only once the directory
+ * is flushed too. Best effort: some file systems refuse. */
+static void sync_directory(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[PATH_MAX];
+	int fd;
+
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path + 1) : 1,
+		 slash ? path : ".");
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
 int output_commit(struct output *out)
 {
 	int rc = 0;
 
 	if (!out->tmp[0])
 		return 0;
-	if (close(out->fd) != 0) {
+	if (out->sync && fsync(out->fd) != 0) {
+		rc = cli_error("%s: cannot flush to disk: %s", out->path, strerror(errno));
+		close(out->fd);
+	} else if (close(out->fd) != 0) {
 		rc = cli_error("%s: write error: %s", out->path, strerror(errno));
 	} else if (put_in_place(out) != 0) {
 		if (errno == EEXIST)
@@ -168,6 +193,8 @@ int output_commit(struct output *out)
 	out->fd = -1;
 	if (rc)
 		unlink(out->tmp);
+	else if (out->sync)
+		sync_directory(out->path);
 	disarm_cleanup();
 	out->tmp[0] = '\0';
 	return rc;

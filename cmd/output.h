@@ -18,6 +18,7 @@ struct output {
 	const char *path;      /* NULL for standard output */
 	char tmp[PATH_MAX];    /* the temporary's name, empty when direct */
 	int force;
+	int sync;              /* fsync the file (and its directory) on commit */
 };
 
 /* Opens the output at path (NULL or "-": standard output). input is the

@@ -113,6 +113,24 @@ static void print_json(const struct report *rep, uint64_t rss, uint64_t peak,
 	fputs("}\n", f);
 }
 
+void report_hadoop_counters(const struct report *rep, FILE *f)
+{
+	uint64_t rss = 0, peak = 0;
+
+	sx_mem_rss(&rss, &peak);
+	fprintf(f, "reporter:counter:streamx,runs,1\n");
+	fprintf(f, "reporter:counter:streamx,failed_runs,%d\n", rep->status < 0);
+	fprintf(f, "reporter:counter:streamx,bytes_in,%llu\n",
+		(unsigned long long)rep->bytes_in);
+	fprintf(f, "reporter:counter:streamx,bytes_out,%llu\n",
+		(unsigned long long)rep->bytes_out);
+	fprintf(f, "reporter:counter:streamx,milliseconds,%llu\n",
+		(unsigned long long)(rep->seconds * 1000));
+	fprintf(f, "reporter:counter:streamx,rss_peak_kib,%llu\n",
+		(unsigned long long)(peak / 1024));
+	fflush(f);
+}
+
 void report_print(const struct report *rep, enum stats_format format, FILE *f)
 {
 	uint64_t rss = 0, peak = 0;

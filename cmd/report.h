@@ -29,6 +29,10 @@ void report_take_pool(struct report *rep, const struct sx_pool *pool);
  * Peak RSS is read from the kernel at the time of the call. */
 void report_print(const struct report *rep, enum stats_format format, FILE *f);
 
+/* Writes Hadoop Streaming counter lines (reporter:counter:streamx,NAME,N)
+ * for rep to f. Hadoop adds them up over all tasks of a job. */
+void report_hadoop_counters(const struct report *rep, FILE *f);
+
 /* Writes s as a JSON string, quotes included. */
 void json_string(FILE *f, const char *s);
 

@@ -2,6 +2,7 @@
 #ifndef SX_IO_H
 #define SX_IO_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -21,7 +22,8 @@ struct sx_source {
 	ssize_t (*read)(struct sx_source *src, void *buf, size_t n,
 			struct sx_error *err);
 	int64_t size_hint;  /* total input size if known, else -1 */
-	uint64_t offset;    /* bytes read so far */
+	/* bytes read so far; atomic so a progress display may read it */
+	atomic_uint_fast64_t offset;
 	/* fd */
 	int fd;
 	const char *name;   /* for messages */
@@ -35,7 +37,7 @@ struct sx_sink {
 	/* Writes all n bytes or returns a negative status with err set. */
 	int (*write)(struct sx_sink *sink, const void *buf, size_t n,
 		     struct sx_error *err);
-	uint64_t offset;    /* bytes written so far */
+	atomic_uint_fast64_t offset; /* bytes written so far */
 	int fd;
 	const char *name;
 	/* memory: a growing buffer the caller frees */

@@ -2,7 +2,8 @@
 # deps.sh - make sure the Debian packages a build needs are installed.
 #   sh scripts/deps.sh build   zlib headers and pkg-config
 #   sh scripts/deps.sh test    the above and the Check unit test library
-#   sh scripts/deps.sh tools   the reference tools the tests compare with
+#   sh scripts/deps.sh tools   the reference tools and programs the tests drive
+#                              (gzip, tmux, GNU parallel, man, bash-completion)
 # As root on a Debian system it installs what is missing with apt-get;
 # otherwise it prints the exact command to run and fails.
 set -u
@@ -20,6 +21,12 @@ test) have_pc check || need check ;;
 tools)
 	command -v gzip >/dev/null 2>&1 || need gzip
 	command -v cmp >/dev/null 2>&1 || need diffutils
+	command -v tmux >/dev/null 2>&1 || need tmux
+	command -v groff >/dev/null 2>&1 || need groff-base
+	command -v man >/dev/null 2>&1 || need man-db
+	[ -f /usr/share/bash-completion/bash_completion ] || need bash-completion
+	# moreutils ships another program called parallel
+	parallel --version 2>/dev/null | grep -q 'GNU parallel' || need parallel
 	;;
 esac
 

@@ -18,6 +18,9 @@ int main(void)
 	srunner_add_suite(sr, memory_suite());
 	srunner_add_suite(sr, compare_suite());
 	srunner_add_suite(sr, memwatch_suite());
+	srunner_add_suite(sr, batch_suite());
+	srunner_add_suite(sr, progress_suite());
+	srunner_add_suite(sr, finish_suite());
 	srunner_add_suite(sr, cli_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);

@@ -19,6 +19,9 @@ Suite *memory_suite(void);
 Suite *compare_suite(void);
 Suite *memwatch_suite(void);
 Suite *mem_suite(void);
+Suite *batch_suite(void);
+Suite *progress_suite(void);
+Suite *finish_suite(void);
 
 /* The result of running a pipeline over memory. out is malloc'd. */
 struct run_result {
