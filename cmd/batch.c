@@ -297,24 +297,6 @@ static int parse_batch(int argc, char **argv, struct batch_options *o)
 	return -1;
 }
 
-/* A usage error in the pipeline is found before any job starts. Returns
- * -1 to go on, else the exit status. */
-static int check_pipeline(const char *spec)
-{
-	struct sx_registry reg;
-	struct sx_pipeline *pl;
-	struct sx_error err;
-
-	sx_registry_init(&reg);
-	if (sx_builtin_register(&reg, &err) != SX_OK ||
-	    sx_pipeline_new(&pl, &reg, spec, NULL, &err) != SX_OK) {
-		cli_error("batch: %s", err.msg);
-		return cli_exit_status(err.status);
-	}
-	sx_pipeline_free(pl);
-	return -1;
-}
-
 /* ---- memory the children do not inherit ---- */
 
 /* Returns 0, with size zeroed bytes at r->p, or -1. */
@@ -919,20 +901,6 @@ static void die_of(int sig)
 
 /* ---- children ---- */
 
-/* This very binary, as compare runs it. Read once: under valgrind,
- * /proc/self/exe itself is the tool, while readlink reports the client. */
-static const char *streamx_path(void)
-{
-	static char path[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
-
-	path[n > 0 ? n : 0] = '\0';
-	/* replaced since we started ("... (deleted)"): the kernel still has it */
-	if (n <= 0 || access(path, X_OK) != 0)
-		snprintf(path, sizeof(path), "/proc/self/exe");
-	return path;
-}
-
 /* An unlinked temporary for a child's stderr. Returns its fd, or -1. */
 static int make_err_file(void)
 {
@@ -1280,7 +1248,7 @@ static int prepare_jobs(struct batch *b)
 	b->null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (b->null_fd < 0)
 		return cli_error("batch: /dev/null: %s", strerror(errno));
-	b->exe = streamx_path();
+	b->exe = cli_self_path();
 	/* the children get their options from us, none from the environment */
 	unsetenv("STREAMX_OPTIONS");
 	return 0;
@@ -1309,7 +1277,7 @@ static int setup(struct batch *b, int argc, char **argv)
 	int rc = parse_batch(argc, argv, &b->opt);
 
 	if (rc < 0)
-		rc = check_pipeline(b->opt.pipeline);
+		rc = cli_check_pipeline(b->opt.pipeline, "batch");
 	if (rc >= 0 || (rc = collect_files(b, argc, argv)) >= 0)
 		return rc;
 	if ((b->opt.out_dir && make_out_dir(b)) ||

@@ -2,8 +2,11 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <unistd.h>
 
+#include "builtin.h"
 #include "cli.h"
+#include "pipeline.h"
 
 int cli_error(const char *fmt, ...)
 {
@@ -23,4 +26,35 @@ int cli_exit_status(int status)
 	if (status == SX_OK || status == SX_DONE)
 		return EXIT_OK;
 	return status == SX_EUSAGE ? EXIT_USAGE : EXIT_FAILURE_;
+}
+
+int cli_check_pipeline(const char *spec, const char *who)
+{
+	struct sx_registry reg;
+	struct sx_pipeline *pl;
+	struct sx_error err;
+
+	sx_registry_init(&reg);
+	if (sx_builtin_register(&reg, &err) != SX_OK ||
+	    sx_pipeline_new(&pl, &reg, spec, NULL, &err) != SX_OK) {
+		cli_error("%s: %s", who, err.msg);
+		return cli_exit_status(err.status);
+	}
+	sx_pipeline_free(pl);
+	return -1;
+}
+
+const char *cli_self_path(void)
+{
+	static char path[PATH_MAX];
+	ssize_t n;
+
+	if (path[0])
+		return path;
+	n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+	path[n > 0 ? n : 0] = '\0';
+	/* replaced since we started ("... (deleted)"): the kernel still has it */
+	if (n <= 0 || access(path, X_OK) != 0)
+		snprintf(path, sizeof(path), "/proc/self/exe");
+	return path;
 }

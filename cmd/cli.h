@@ -17,6 +17,15 @@ int cli_error(const char *fmt, ...) SX_PRINTF(1, 2);
 /* The exit status for an engine status. */
 int cli_exit_status(int status);
 
+/* Builds and frees the pipeline spec, so that a bad one is a usage error
+ * before any child runs; messages start with "who: ". Returns -1 to go
+ * on, else the exit status. */
+int cli_check_pipeline(const char *spec, const char *who);
+
+/* This program's path, to exec it again for child runs (resolved once;
+ * /proc/self/exe if it was replaced since we started). */
+const char *cli_self_path(void);
+
 /* The subcommands. Each returns an exit status. */
 int cmd_gen(int argc, char **argv);
 int cmd_compare(int argc, char **argv);

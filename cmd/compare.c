@@ -205,24 +205,6 @@ static int parse_compare(int argc, char **argv, struct compare_options *o)
 	return -1;
 }
 
-/* A usage error in the pipeline is found here, before any input is
- * spooled or generated. Returns -1 to go on, else the exit status. */
-static int check_pipeline(const char *spec)
-{
-	struct sx_registry reg;
-	struct sx_pipeline *pl;
-	struct sx_error err;
-
-	sx_registry_init(&reg);
-	if (sx_builtin_register(&reg, &err) != SX_OK ||
-	    sx_pipeline_new(&pl, &reg, spec, NULL, &err) != SX_OK) {
-		cli_error("compare: %s", err.msg);
-		return cli_exit_status(err.status);
-	}
-	sx_pipeline_free(pl);
-	return -1;
-}
-
 /* ---- temporaries, signals ---- */
 
 #define NSIGNALS 3
@@ -474,25 +456,12 @@ static uint64_t read_vmrss(pid_t pid)
 
 /* ---- one child ---- */
 
-/* The program to run: the STREAMX_COMPARE_EXE testing hook, else this
- * very binary. Its name is read once, in the parent: under valgrind
- * /proc/self/exe itself is the tool, while readlink reports the client. */
+/* The binary to run: the testing hook STREAMX_COMPARE_EXE, or this one. */
 static const char *streamx_path(void)
 {
-	static char path[PATH_MAX];
 	const char *hook = getenv("STREAMX_COMPARE_EXE");
-	ssize_t n;
 
-	if (hook && hook[0])
-		return hook;
-	if (path[0])
-		return path;
-	n = readlink("/proc/self/exe", path, sizeof(path) - 1);
-	path[n > 0 ? n : 0] = '\0';
-	/* replaced since we started ("... (deleted)"): the kernel still has it */
-	if (n <= 0 || access(path, X_OK) != 0)
-		snprintf(path, sizeof(path), "/proc/self/exe");
-	return path;
+	return hook && hook[0] ? hook : cli_self_path();
 }
 
 /* In the child: signals, stdin, stdout, stderr, then exec. mask is the
@@ -772,7 +741,7 @@ int cmd_compare(int argc, char **argv)
 	int rc = parse_compare(argc, argv, &c.opt);
 
 	if (rc < 0)
-		rc = check_pipeline(c.opt.pipeline);
+		rc = cli_check_pipeline(c.opt.pipeline, "compare");
 	if (rc >= 0)
 		return rc;
 	c.in.fd = c.in.src = -1;
