@@ -556,17 +556,6 @@ static void arm_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-/* Blocks the stop signals, or sets the mask back from old. */
-static void hold_signals(int how, sigset_t *old)
-{
-	sigset_t set;
-
-	sigemptyset(&set);
-	for (int i = 0; i < NSIGNALS; i++)
-		sigaddset(&set, stop_signals[i]);
-	sigprocmask(how, how == SIG_BLOCK ? &set : old, how == SIG_BLOCK ? old : NULL);
-}
-
 /* Dies of sig, as an interrupted tool should, so that a shell loop or
  * make sees the interruption. */
 static void die_of(int sig)
@@ -673,7 +662,7 @@ static void exec_child(const struct batch *b, int err_fd, char **argv, sigset_t 
 			sigaction(stop_signals[i], &dfl, NULL);
 	}
 	sigaction(SIGPIPE, &dfl, NULL);
-	hold_signals(SIG_SETMASK, mask);
+	cli_hold_stop_signals(SIG_SETMASK, mask);
 	if (dup2(b->null_fd, STDIN_FILENO) < 0 || dup2(b->null_fd, STDOUT_FILENO) < 0 ||
 	    dup2(err_fd, STDERR_FILENO) < 0)
 		_exit(126);
@@ -703,9 +692,9 @@ static int spawn(struct batch *b, size_t i, unsigned s)
 	}
 	child_argv(b, in, j->out, argv, bufs);
 	/* held so that a signal never finds a child we do not know of */
-	hold_signals(SIG_BLOCK, &mask);
+	cli_hold_stop_signals(SIG_BLOCK, &mask);
 	if (stop_signal) {
-		hold_signals(SIG_SETMASK, &mask);
+		cli_hold_stop_signals(SIG_SETMASK, &mask);
 		return 1;
 	}
 	j->started = sx_now();
@@ -718,7 +707,7 @@ static int spawn(struct batch *b, size_t i, unsigned s)
 		child_pids[s] = pid;
 		b->running++;
 	}
-	hold_signals(SIG_SETMASK, &mask);
+	cli_hold_stop_signals(SIG_SETMASK, &mask);
 	return pid > 0 ? 0 : -1;
 }
 

@@ -58,3 +58,14 @@ const char *cli_self_path(void)
 		snprintf(path, sizeof(path), "/proc/self/exe");
 	return path;
 }
+
+void cli_hold_stop_signals(int how, sigset_t *old)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(how, how == SIG_BLOCK ? &set : old, how == SIG_BLOCK ? old : NULL);
+}

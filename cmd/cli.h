@@ -1,6 +1,8 @@
-/* cli.h - what the command-line files share: messages and exit codes. */
+/* cli.h - what the command-line files share: messages, exit codes, child runs. */
 #ifndef SX_CMD_CLI_H
 #define SX_CMD_CLI_H
+
+#include <signal.h>
 
 #include "error.h"
 
@@ -25,6 +27,10 @@ int cli_check_pipeline(const char *spec, const char *who);
 /* This program's path, to exec it again for child runs (resolved once;
  * /proc/self/exe if it was replaced since we started). */
 const char *cli_self_path(void);
+
+/* Blocks SIGINT, SIGTERM and SIGHUP (how = SIG_BLOCK, the old mask saved
+ * in *old), or sets the mask back from *old (how = SIG_SETMASK). */
+void cli_hold_stop_signals(int how, sigset_t *old);
 
 /* The subcommands. Each returns an exit status. */
 int cmd_gen(int argc, char **argv);

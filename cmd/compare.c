@@ -243,17 +243,6 @@ static void arm_signals(void)
 			sigaction(fatal_signals[i], &sa, NULL);
 }
 
-/* Blocks the fatal signals (how = SIG_BLOCK) or sets the mask back. */
-static void hold_signals(int how, sigset_t *old)
-{
-	sigset_t set;
-
-	sigemptyset(&set);
-	for (int i = 0; i < NSIGNALS; i++)
-		sigaddset(&set, fatal_signals[i]);
-	sigprocmask(how, how == SIG_BLOCK ? &set : old, how == SIG_BLOCK ? old : NULL);
-}
-
 /* An unlinked temporary file in $TMPDIR or /tmp. Returns its fd, or -1
  * with a message. */
 static int make_temp(void)
@@ -496,7 +485,7 @@ static void exec_child(const struct compare *c, int mode, int out_fd, int err_fd
 		    now.sa_handler == on_fatal_signal)
 			signal(fatal_signals[i], SIG_DFL);
 	}
-	hold_signals(SIG_SETMASK, mask);
+	cli_hold_stop_signals(SIG_SETMASK, mask);
 	if (in_fd < 0 || dup2(in_fd, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0 ||
 	    dup2(err_fd, STDERR_FILENO) < 0)
 		_exit(126);
@@ -613,14 +602,14 @@ static int run_mode(struct compare *c, int mode, struct run *r, struct trace *tr
 	fcntl(pipefd[1], F_SETFD, FD_CLOEXEC);
 	streamx_path();   /* resolved before the fork, not in each child */
 	/* held so that a signal never finds a child we do not know of */
-	hold_signals(SIG_BLOCK, &mask);
+	cli_hold_stop_signals(SIG_BLOCK, &mask);
 	start = sx_now();
 	pid = fork();
 	if (pid == 0)
 		exec_child(c, mode, pipefd[1], err_fd, &mask);
 	e = errno;
 	running_child = (sig_atomic_t)(pid > 0 ? pid : 0);
-	hold_signals(SIG_SETMASK, &mask);
+	cli_hold_stop_signals(SIG_SETMASK, &mask);
 	close(pipefd[1]);
 	if (pid < 0) {
 		close(pipefd[0]);
