@@ -182,6 +182,18 @@ static int pass_on(struct sx_out *out)
 	return rc;
 }
 
+/* The stream driver's pass: data that would fill stage k's empty buffer
+ * goes straight to stage k+1 (borrowed for the call) or the sink. */
+static int pass_through(struct sx_out *out, const unsigned char *data, size_t n)
+{
+	struct run *run = out->ctx;
+	size_t k = (size_t)(out - run->outs);
+
+	if (k + 1 < run->pl->count)
+		return feed(run, k + 1, data, n);
+	return run->sink->write(run->sink, data, n, run->err);
+}
+
 static int finish_stage(struct run *run, size_t k)
 {
 	struct sx_stage *st = &run->pl->stages[k];
@@ -273,6 +285,7 @@ int sx_pipeline_stream(struct sx_pipeline *pl, struct sx_source *src,
 			outs[k].buf = bufs[k + 1]->data;
 			outs[k].cap = bufs[k + 1]->size;
 			outs[k].drain = pass_on;
+			outs[k].pass = pass_through;
 			outs[k].ctx = &run;
 			outs[k].err = err;
 		}

@@ -42,6 +42,9 @@ struct sx_out {
 	uint64_t total;  /* bytes committed over the whole run */
 	/* Fixed mode: passes buf[0..len) on and empties it. NULL: grow. */
 	int (*drain)(struct sx_out *out);
+	/* Fixed mode, optional: passes data[0..n) on without copying it into
+	 * buf, for writes of a whole buffer or more while buf is empty. */
+	int (*pass)(struct sx_out *out, const unsigned char *data, size_t n);
 	void *ctx;       /* the driver's */
 	struct sx_error *err; /* where drain and growth failures are recorded */
 	struct sx_mem_owner *mem; /* whom a growing buffer is charged to */
