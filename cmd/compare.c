@@ -18,7 +18,9 @@
 
 #include "builtin.h"
 #include "cli.h"
+#include "compare.h"
 #include "gen.h"
+#include "io.h"
 #include "output.h"
 #include "pipeline.h"
 #include "registry.h"
@@ -38,8 +40,6 @@
  * pipe) is spooled to a temporary file that is unlinked as soon as it is
  * made: it has no name to leave behind, whatever ends us.
  */
-
-#include "compare.h"
 
 const char *const mode_name[] = { "naive", "stream" };
 const char *const mode_flag[] = { "--naive", "--stream" };
@@ -272,21 +272,6 @@ static int make_temp(void)
 	return fd;
 }
 
-static int write_all(int fd, const unsigned char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* ---- input ---- */
 
 /* Looks at the input. A regular file, named by -i or on standard input
@@ -325,22 +310,22 @@ static int stat_input(const struct compare_options *o, struct input *in,
  * Returns 0, or -1 with a message. */
 static int spool_input(struct input *in)
 {
+	struct sx_source src;
+	struct sx_sink sink;
+	struct sx_error err;
+
 	in->fd = make_temp();
 	if (in->fd < 0)
 		return -1;
+	sx_source_fd(&src, in->src, in->name);
+	sx_sink_fd(&sink, in->fd, "the spooled input");
 	for (;;) {
-		ssize_t n = read(in->src, chunk, sizeof(chunk));
+		ssize_t n = src.read(&src, chunk, sizeof(chunk), &err);
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return cli_error("compare: %s: read error: %s", in->name,
-					 strerror(errno));
 		if (n == 0)
 			return 0;
-		if (write_all(in->fd, chunk, (size_t)n) != 0)
-			return cli_error("compare: cannot spool %s: %s", in->name,
-					 strerror(errno));
+		if (n < 0 || sink.write(&sink, chunk, (size_t)n, &err) != SX_OK)
+			return cli_error("compare: %s", err.msg);
 		in->bytes += (uint64_t)n;
 	}
 }
@@ -351,6 +336,8 @@ static int generate_input(struct input *in, uint64_t size, enum sx_gen_kind kind
 {
 	static char name[64];
 	struct sx_gen gen;
+	struct sx_sink sink;
+	struct sx_error err;
 	uint64_t left = size;
 
 	if (in->fd >= 0)
@@ -362,13 +349,13 @@ static int generate_input(struct input *in, uint64_t size, enum sx_gen_kind kind
 	in->name = name;
 	in->bytes = size;
 	sx_gen_init(&gen, kind, 1);
+	sx_sink_fd(&sink, in->fd, "the generated input");
 	while (left > 0) {
 		size_t n = left < sizeof(chunk) ? (size_t)left : sizeof(chunk);
 
 		sx_gen_fill(&gen, chunk, n);
-		if (write_all(in->fd, chunk, n) != 0)
-			return cli_error("compare: cannot write %llu bytes of generated input: %s",
-					 (unsigned long long)size, strerror(errno));
+		if (sink.write(&sink, chunk, n, &err) != SX_OK)
+			return cli_error("compare: %s", err.msg);
 		left -= n;
 	}
 	return 0;
