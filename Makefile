@@ -20,6 +20,7 @@ CFLAGS ?= -O2 -g
 LDFLAGS ?=
 SANITIZE ?=
 BUILD ?= build
+CK_TIMEOUT_MULTIPLIER ?= 1
 
 # What the project needs, kept apart from the user's CFLAGS. Deferred (=)
 # so that pkg-config runs after scripts/deps.sh had a chance to install.
@@ -30,10 +31,13 @@ SX_LDFLAGS = $(if $(SANITIZE),-fsanitize=$(SANITIZE))
 LIBS = -lpthread
 ZLIB_CFLAGS = $(shell $(PKG_CONFIG) --cflags zlib)
 ZLIB_LIBS = $(shell $(PKG_CONFIG) --libs zlib)
+CRYPTO_CFLAGS = $(shell $(PKG_CONFIG) --cflags libcrypto)
+CRYPTO_LIBS = $(shell $(PKG_CONFIG) --libs libcrypto)
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check)
 CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check)
 
-ALL_CFLAGS = $(SX_CPPFLAGS) $(CPPFLAGS) $(SX_CFLAGS) $(ZLIB_CFLAGS) $(CFLAGS)
+ALL_CFLAGS = $(SX_CPPFLAGS) $(CPPFLAGS) $(SX_CFLAGS) $(ZLIB_CFLAGS) $(CRYPTO_CFLAGS) $(CFLAGS)
+EXT_LIBS = $(ZLIB_LIBS) $(CRYPTO_LIBS) $(LIBS)
 
 LIB_SRC = $(wildcard lib/*.c) $(wildcard transforms/*.c)
 CMD_SRC = $(wildcard cmd/*.c)
@@ -67,25 +71,26 @@ $(LIBRARY): $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
 $(PROGRAM): $(CMD_OBJ) $(LIBRARY)
-	$(CC) $(SX_LDFLAGS) $(LDFLAGS) -o $@ $(CMD_OBJ) $(LIBRARY) $(ZLIB_LIBS) $(LIBS)
+	$(CC) $(SX_LDFLAGS) $(LDFLAGS) -o $@ $(CMD_OBJ) $(LIBRARY) $(EXT_LIBS)
 
 # cmd/ objects the unit tests call in process (none may need main.c)
 TEST_CMD_OBJ = $(BUILD)/cmd/memwatch.o $(BUILD)/cmd/report.o $(BUILD)/cmd/cli.o \
 	$(BUILD)/cmd/progress.o
 
 $(TEST_RUNNER): $(TEST_OBJ) $(TEST_CMD_OBJ) $(LIBRARY)
-	$(CC) $(SX_LDFLAGS) $(LDFLAGS) -o $@ $(TEST_OBJ) $(TEST_CMD_OBJ) $(LIBRARY) $(ZLIB_LIBS) $(CHECK_LIBS) $(LIBS)
+	$(CC) $(SX_LDFLAGS) $(LDFLAGS) -o $@ $(TEST_OBJ) $(TEST_CMD_OBJ) $(LIBRARY) $(CHECK_LIBS) $(EXT_LIBS)
 
 check: $(PROGRAM) $(TEST_RUNNER)
 	@sh scripts/deps.sh tools
-	STREAMX=$(CURDIR)/$(PROGRAM) STREAMX_LEAK_CHECK=1 $(TEST_RUNNER)
+	STREAMX=$(CURDIR)/$(PROGRAM) STREAMX_LEAK_CHECK=1 \
+		CK_TIMEOUT_MULTIPLIER=$(CK_TIMEOUT_MULTIPLIER) $(TEST_RUNNER)
 
 bench: $(PROGRAM)
 	@bash scripts/bench.sh $(BENCH_ARGS)
 
 sanitize:
 	$(MAKE) BUILD=build/san PROGRAM=build/san/streamx LIBRARY=build/san/libstreamx.a \
-		SANITIZE=address,undefined CFLAGS="-O1 -g" check
+		SANITIZE=address,undefined CFLAGS="-O1 -g" CK_TIMEOUT_MULTIPLIER=4 check
 
 demo: $(PROGRAM)
 	@sh scripts/demo.sh

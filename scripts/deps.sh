@@ -1,9 +1,11 @@
 #!/bin/sh
 # deps.sh - make sure the Debian packages a build needs are installed.
-#   sh scripts/deps.sh build   zlib headers and pkg-config
+#   sh scripts/deps.sh build   zlib and OpenSSL libcrypto headers, pkg-config
 #   sh scripts/deps.sh test    the above and the Check unit test library
 #   sh scripts/deps.sh tools   the reference tools and programs the tests drive
-#                              (gzip, tmux, GNU parallel, man, bash-completion)
+#                              (gzip, tmux, GNU parallel, man, bash-completion,
+#                              and the tools stages are compared with: xxd,
+#                              dos2unix, pigz, zlib-flate, python3)
 # As root on a Debian system it installs what is missing with apt-get;
 # otherwise it prints the exact command to run and fails.
 set -u
@@ -16,11 +18,18 @@ have_pc() { command -v pkg-config >/dev/null 2>&1 && pkg-config --exists "$1"; }
 
 command -v pkg-config >/dev/null 2>&1 || need pkg-config
 have_pc zlib || need zlib1g-dev
+have_pc libcrypto || need libssl-dev
 case $what in
 test) have_pc check || need check ;;
 tools)
 	command -v gzip >/dev/null 2>&1 || need gzip
 	command -v cmp >/dev/null 2>&1 || need diffutils
+	command -v xxd >/dev/null 2>&1 || need xxd
+	command -v dos2unix >/dev/null 2>&1 || need dos2unix
+	command -v pigz >/dev/null 2>&1 || need pigz
+	command -v zlib-flate >/dev/null 2>&1 || need qpdf
+	command -v python3 >/dev/null 2>&1 || need python3
+	command -v sha256sum >/dev/null 2>&1 || need coreutils
 	command -v tmux >/dev/null 2>&1 || need tmux
 	command -v groff >/dev/null 2>&1 || need groff-base
 	command -v man >/dev/null 2>&1 || need man-db

@@ -78,28 +78,11 @@ static size_t trimmed(const char *spec, size_t len, size_t chunk, size_t buf)
 
 static void assert_same_in_every_chunking(const char *spec, const struct input *in)
 {
-	for (size_t c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
-		for (size_t b = 0; b < sizeof(bufsizes) / sizeof(bufsizes[0]); b++) {
-			size_t len = trimmed(spec, in->len, chunks[c], bufsizes[b]);
-			struct run_result whole = run_naive(spec, in->data, len);
-			struct run_result part = run_stream(spec, in->data, len,
-							    chunks[c], bufsizes[b]);
-
-			ck_assert_msg(whole.status == SX_OK, "%s naive on %s: %s",
-				      spec, in->name, whole.err.msg);
-			ck_assert_msg(part.status == SX_OK, "%s stream on %s: %s",
-				      spec, in->name, part.err.msg);
-			ck_assert_msg(part.out_len == whole.out_len &&
-				      (whole.out_len == 0 ||
-				       memcmp(part.out, whole.out, whole.out_len) == 0),
-				      "%s on %s (%zu bytes): stream (read %zu, buffer %zu) "
-				      "gave %zu bytes, naive %zu", spec, in->name, len,
-				      chunks[c], bufsizes[b], part.out_len, whole.out_len);
-			ck_assert_uint_eq(part.pool_out, 0);
-			free(whole.out);
-			free(part.out);
-		}
-	}
+	for (size_t c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++)
+		for (size_t b = 0; b < sizeof(bufsizes) / sizeof(bufsizes[0]); b++)
+			assert_chunking_same(spec, in->data,
+					     trimmed(spec, in->len, chunks[c], bufsizes[b]),
+					     chunks[c], bufsizes[b], in->name);
 }
 
 /* Decompresses gzip data with zlib directly, members one after another. */

@@ -52,6 +52,17 @@ struct run_result run_naive_in(const struct sx_registry *reg, const char *spec,
 /* Deterministic test input of the given kind (see gen.h) and size. */
 unsigned char *make_input(int kind, size_t len, unsigned seed);
 
+/* Runs spec in naive mode and in stream mode (reads of chunk bytes,
+ * buffers of buf_size) over data; both must succeed with the same bytes
+ * and every pool buffer must come back. name describes data. */
+void assert_chunking_same(const char *spec, const void *data, size_t len,
+			  size_t chunk, size_t buf_size, const char *name);
+
+/* The above for reads of 1, 2, 3, 7, 4095, 4096, 4097, 65536 bytes and
+ * buffers of 1, 7, 4096, 65536 (keep len modest: 64 runs). */
+void assert_every_chunking(const char *spec, const void *data, size_t len,
+			   const char *name);
+
 /* The registry of built-in stages (filled once per process). */
 const struct sx_registry *test_registry(void);
 

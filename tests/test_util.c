@@ -84,3 +84,35 @@ unsigned char *make_input(int kind, size_t len, unsigned seed)
 	sx_gen_fill(&gen, buf, len);
 	return buf;
 }
+
+void assert_chunking_same(const char *spec, const void *data, size_t len,
+			  size_t chunk, size_t buf_size, const char *name)
+{
+	struct run_result whole = run_naive(spec, data, len);
+	struct run_result part = run_stream(spec, data, len, chunk, buf_size);
+
+	ck_assert_msg(whole.status == SX_OK, "%s naive on %s: %s",
+		      spec, name, whole.err.msg);
+	ck_assert_msg(part.status == SX_OK, "%s stream on %s: %s",
+		      spec, name, part.err.msg);
+	ck_assert_msg(part.out_len == whole.out_len &&
+		      (whole.out_len == 0 ||
+		       memcmp(part.out, whole.out, whole.out_len) == 0),
+		      "%s on %s (%zu bytes): stream (read %zu, buffer %zu) "
+		      "gave %zu bytes, naive %zu", spec, name, len,
+		      chunk, buf_size, part.out_len, whole.out_len);
+	ck_assert_uint_eq(part.pool_out, 0);
+	free(whole.out);
+	free(part.out);
+}
+
+void assert_every_chunking(const char *spec, const void *data, size_t len,
+			   const char *name)
+{
+	static const size_t chunks[] = { 1, 2, 3, 7, 4095, 4096, 4097, 65536 };
+	static const size_t bufs[] = { 1, 7, 4096, 65536 };
+
+	for (size_t c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++)
+		for (size_t b = 0; b < sizeof(bufs) / sizeof(bufs[0]); b++)
+			assert_chunking_same(spec, data, len, chunks[c], bufs[b], name);
+}
