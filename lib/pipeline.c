@@ -68,7 +68,8 @@ static int init_stage(struct sx_pipeline *pl, size_t i,
 	if (rc) {
 		if (st->err.status == SX_OK)
 			sx_stage_fail(st, rc, "%s", sx_status_name(rc));
-		return sx_error_set(err, rc, "%s: %s", ops->name, st->err.msg);
+		return sx_error_set(err, rc, "%s (stage %zu): %s", ops->name, i + 1,
+				    st->err.msg);
 	}
 	return SX_OK;
 }

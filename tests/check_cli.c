@@ -444,7 +444,7 @@ static const struct {
 	{ "'gzip -0'", "-0" },
 	{ "'gzip -10'", "-10" },
 	{ "'gunzip -1'", "-1" },
-	{ "'upper x'", "upper: takes no arguments" },
+	{ "'upper x'", "upper (stage 1): takes no arguments" },
 	{ "'cat\\|x'", "'cat|x'" },
 	{ "'cat | nosuchstage'", "nosuchstage" },
 	{ "''", "streamx: empty pipeline" },

@@ -284,7 +284,7 @@ static const struct { const char *args, *needle; } usage_cases[] = {
 	{ "--frobnicate cat", "unknown option '--frobnicate'" },
 	{ "-x cat", "unknown option '-x'" },
 	{ "gzp", "unknown stage 'gzp' (did you mean 'gzip'?)" },
-	{ "'gzip -0'", "gzip: " },
+	{ "'gzip -0'", "gzip (stage 1): " },
 	{ "--interval 0 cat", "invalid interval '0'" },
 	{ "--interval 5ms cat", "invalid interval '5ms'" },
 	{ "--kind log cat", "--kind applies to --sizes only" },

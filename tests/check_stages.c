@@ -291,13 +291,13 @@ static void expect_init_error(const char *spec, const char *needle)
 
 START_TEST(test_bad_arguments)
 {
-	expect_init_error("gzip -0", "gzip: unknown argument '-0'");
+	expect_init_error("gzip -0", "gzip (stage 1): unknown argument '-0'");
 	expect_init_error("gzip -10", "unknown argument '-10'");
 	expect_init_error("gzip 9", "unknown argument '9'");
 	expect_init_error("gzip -1 --slow", "unknown argument '--slow'");
-	expect_init_error("gunzip -f", "gunzip: unknown argument '-f'");
-	expect_init_error("cat -n", "cat: takes no arguments");
-	expect_init_error("upper x", "upper: takes no arguments");
+	expect_init_error("gunzip -f", "gunzip (stage 1): unknown argument '-f'");
+	expect_init_error("cat -n", "cat (stage 1): takes no arguments");
+	expect_init_error("upper x", "upper (stage 1): takes no arguments");
 	expect_init_error("cat | gzp", "unknown stage 'gzp' (did you mean 'gzip'?)");
 }
 END_TEST
