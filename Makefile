@@ -3,7 +3,7 @@
 #   make              build streamx and lib/libstreamx.a
 #   make demo         stream vs naive peak RSS on generated sample data
 #   make check        build and run every test
-#   make install      PREFIX=/usr/local DESTDIR= BINDIR= MANDIR=
+#   make install      PREFIX=/usr/local DESTDIR= BINDIR= MANDIR= INCLUDEDIR=
 #   make sanitize     every test against an AddressSanitizer (with leak
 #                     detection) and UBSan build, in build/san
 #
@@ -13,6 +13,7 @@
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
+INCLUDEDIR ?= $(PREFIX)/include
 COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 DESTDIR ?=
 PKG_CONFIG ?= pkg-config
@@ -28,7 +29,7 @@ SX_CPPFLAGS = -Ilib -Itransforms -Icmd -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOUR
 SX_CFLAGS = -std=c11 -Wall -Wextra -Wpedantic -MMD -MP \
 	$(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all)
 SX_LDFLAGS = $(if $(SANITIZE),-fsanitize=$(SANITIZE))
-LIBS = -lpthread
+LIBS = -lpthread -ldl
 ZLIB_CFLAGS = $(shell $(PKG_CONFIG) --cflags zlib)
 ZLIB_LIBS = $(shell $(PKG_CONFIG) --libs zlib)
 CRYPTO_CFLAGS = $(shell $(PKG_CONFIG) --cflags libcrypto)
@@ -70,19 +71,40 @@ $(BUILD)/tests/%.o: tests/%.c | deps-test
 $(LIBRARY): $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
+# The whole library goes in and its symbols are exported: plugins call it.
 $(PROGRAM): $(CMD_OBJ) $(LIBRARY)
-	$(CC) $(SX_LDFLAGS) $(LDFLAGS) -o $@ $(CMD_OBJ) $(LIBRARY) $(EXT_LIBS)
+	$(CC) $(SX_LDFLAGS) $(LDFLAGS) -rdynamic -o $@ $(CMD_OBJ) \
+		-Wl,--whole-archive $(LIBRARY) -Wl,--no-whole-archive $(EXT_LIBS)
 
 # cmd/ objects the unit tests call in process (none may need main.c)
 TEST_CMD_OBJ = $(BUILD)/cmd/memwatch.o $(BUILD)/cmd/report.o $(BUILD)/cmd/cli.o \
 	$(BUILD)/cmd/progress.o
 
 $(TEST_RUNNER): $(TEST_OBJ) $(TEST_CMD_OBJ) $(LIBRARY)
-	$(CC) $(SX_LDFLAGS) $(LDFLAGS) -o $@ $(TEST_OBJ) $(TEST_CMD_OBJ) $(LIBRARY) $(CHECK_LIBS) $(EXT_LIBS)
+	$(CC) $(SX_LDFLAGS) $(LDFLAGS) -rdynamic -o $@ $(TEST_OBJ) $(TEST_CMD_OBJ) \
+		-Wl,--whole-archive $(LIBRARY) -Wl,--no-whole-archive $(CHECK_LIBS) $(EXT_LIBS)
 
-check: $(PROGRAM) $(TEST_RUNNER)
+# Plugins: the example users read, and broken ones the tests load.
+EXAMPLE_PLUGIN = $(BUILD)/examples/squeeze.so
+TEST_PLUGINS = $(patsubst tests/plugins/%.c,$(BUILD)/tests/plugins/%.so,$(wildcard tests/plugins/*.c))
+PLUGIN_FLAGS = -fPIC -shared -Ilib
+# What a plugin includes, installed under INCLUDEDIR/streamx.
+PLUGIN_HEADERS = lib/stage.h lib/error.h lib/mem.h lib/plugin.h lib/registry.h \
+	lib/opts.h lib/spill.h
+
+$(EXAMPLE_PLUGIN): examples/plugin/squeeze.c lib/stage.h lib/plugin.h | deps
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(PLUGIN_FLAGS) $(SX_LDFLAGS) -o $@ $<
+
+$(BUILD)/tests/plugins/%.so: tests/plugins/%.c lib/stage.h lib/plugin.h | deps
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(PLUGIN_FLAGS) $(SX_LDFLAGS) -o $@ $<
+
+check: $(PROGRAM) $(TEST_RUNNER) $(EXAMPLE_PLUGIN) $(TEST_PLUGINS)
 	@sh scripts/deps.sh tools
 	STREAMX=$(CURDIR)/$(PROGRAM) STREAMX_LEAK_CHECK=1 \
+		STREAMX_EXAMPLE_PLUGIN=$(CURDIR)/$(EXAMPLE_PLUGIN) \
+		STREAMX_TEST_PLUGINS=$(CURDIR)/$(BUILD)/tests/plugins \
 		CK_TIMEOUT_MULTIPLIER=$(CK_TIMEOUT_MULTIPLIER) $(TEST_RUNNER)
 
 bench: $(PROGRAM)
@@ -101,10 +123,14 @@ install: $(PROGRAM)
 	install -m 644 docs/streamx.1 $(DESTDIR)$(MANDIR)/man1/streamx.1
 	install -d $(DESTDIR)$(COMPLETIONDIR)
 	install -m 644 contrib/streamx.bash-completion $(DESTDIR)$(COMPLETIONDIR)/streamx
+	install -d $(DESTDIR)$(INCLUDEDIR)/streamx
+	install -m 644 $(PLUGIN_HEADERS) $(DESTDIR)$(INCLUDEDIR)/streamx
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/$(PROGRAM) $(DESTDIR)$(MANDIR)/man1/streamx.1
 	rm -f $(DESTDIR)$(COMPLETIONDIR)/streamx
+	rm -f $(addprefix $(DESTDIR)$(INCLUDEDIR)/streamx/,$(notdir $(PLUGIN_HEADERS)))
+	rmdir $(DESTDIR)$(INCLUDEDIR)/streamx 2>/dev/null || true
 
 clean:
 	rm -rf $(BUILD) $(PROGRAM) $(LIBRARY)

@@ -632,6 +632,7 @@ static void child_argv(const struct batch *b, const char *in, const char *out,
 	}
 	if (o->rm)
 		argv[n++] = "--sync";   /* the input goes only once this is on disk */
+	n = cli_plugin_args(argv, n);
 	argv[n++] = "--";
 	argv[n++] = (char *)o->pipeline;
 	argv[n] = NULL;
@@ -681,7 +682,7 @@ static void exec_child(const struct batch *b, int err_fd, char **argv, sigset_t 
 static int spawn(struct batch *b, size_t i, unsigned s)
 {
 	struct job *j = &b->jobs[s];
-	char *argv[20], bufs[2][8], in[PATH_MAX];
+	char *argv[20 + 2 * CLI_PLUGINS_MAX], bufs[2][8], in[PATH_MAX];
 	sigset_t mask;
 	pid_t pid;
 

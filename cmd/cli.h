@@ -19,6 +19,23 @@ int cli_error(const char *fmt, ...) SX_PRINTF(1, 2);
 /* The exit status for an engine status. */
 int cli_exit_status(int status);
 
+struct sx_registry;
+
+/* Remembers a plugin given with --plugin PATH (at most CLI_PLUGINS_MAX);
+ * returns an exit status, or -1 to go on. */
+#define CLI_PLUGINS_MAX 32
+int cli_add_plugin(const char *path);
+
+/* Fills reg with the built-in stages, then the plugins in the
+ * directories of $STREAMX_PLUGIN_PATH, then those given with --plugin.
+ * Prints what fails; returns -1 to go on, else the exit status. */
+int cli_registry(struct sx_registry *reg);
+
+/* Appends "--plugin PATH" for each plugin given, to pass them on to a
+ * child streamx, at argv[n]; returns the new n (at most
+ * 2 * CLI_PLUGINS_MAX words are added). */
+int cli_plugin_args(char **argv, int n);
+
 /* Builds and frees the pipeline spec, so that a bad one is a usage error
  * before any child runs; messages start with "who: ". Returns -1 to go
  * on, else the exit status. */

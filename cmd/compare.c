@@ -446,7 +446,7 @@ static void exec_child(const struct compare *c, int mode, int out_fd, int err_fd
 		       sigset_t *mask)
 {
 	const char *exe = streamx_path();
-	char *argv[10];
+	char *argv[10 + 2 * CLI_PLUGINS_MAX];
 	char msg[PATH_MAX + 64];
 	int n = 0, in_fd = c->in.fd;
 
@@ -461,6 +461,7 @@ static void exec_child(const struct compare *c, int mode, int out_fd, int err_fd
 		argv[n++] = "-b";
 		argv[n++] = (char *)c->opt.buffer;
 	}
+	n = cli_plugin_args(argv, n);
 	argv[n++] = "--";
 	argv[n++] = (char *)c->opt.pipeline;
 	argv[n] = NULL;

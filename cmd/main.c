@@ -72,6 +72,9 @@ static void print_help(void)
 	      "                        into place\n"
 	      "      --hadoop-counters at the end, write Hadoop Streaming counter lines\n"
 	      "                        (reporter:counter:streamx,NAME,N) to stderr\n"
+	      "      --plugin FILE.so  load the stages of a plugin (repeatable; before a\n"
+	      "                        command such as list or batch, it applies to it);\n"
+	      "                        STREAMX_PLUGIN_PATH=DIR:DIR loads every *.so there\n"
 	      "  -h, --help            show this help\n"
 	      "  -V, --version         show the version\n"
 	      "\n"
@@ -155,7 +158,7 @@ static int parse_stats(const char *arg, enum stats_format *out)
 enum {
 	OPT_STREAM = 256, OPT_NAIVE, OPT_STATS, OPT_MEM_LIMIT, OPT_LEAK_CHECK,
 	OPT_MONITOR, OPT_MONITOR_LOG, OPT_WARN_GROWTH, OPT_SNAPSHOT,
-	OPT_PROGRESS, OPT_NO_PROGRESS, OPT_SYNC, OPT_HADOOP
+	OPT_PROGRESS, OPT_NO_PROGRESS, OPT_SYNC, OPT_HADOOP, OPT_PLUGIN
 };
 
 static const struct option long_options[] = {
@@ -176,6 +179,7 @@ static const struct option long_options[] = {
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 	{ "sync", no_argument, NULL, OPT_SYNC },
 	{ "hadoop-counters", no_argument, NULL, OPT_HADOOP },
+	{ "plugin", required_argument, NULL, OPT_PLUGIN },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -205,6 +209,7 @@ static int parse_option(int c, struct options *o, char **argv)
 	case OPT_NO_PROGRESS: o->progress = PROGRESS_OFF; break;
 	case OPT_SYNC: o->sync = 1; break;
 	case OPT_HADOOP: o->hadoop_counters = 1; break;
+	case OPT_PLUGIN: return cli_add_plugin(optarg);
 	case 'h': print_help(); return EXIT_OK;
 	case 'V': printf("streamx %s\n", SX_VERSION); return EXIT_OK;
 	case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
@@ -289,22 +294,42 @@ static int parse_args(int argc, char **argv, struct options *o)
 	return -1;
 }
 
-static int load_registry(struct sx_registry *reg)
+/* Takes the --plugin options before a command's own words; returns the
+ * index of the first other word, or -(exit status + 1). */
+static int plugin_words(int argc, char **argv)
 {
-	struct sx_error err;
+	int i = 1;
 
-	sx_registry_init(reg);
-	if (sx_builtin_register(reg, &err) != SX_OK)
-		return cli_error("%s", err.msg);
-	return 0;
+	while (i < argc) {
+		const char *path = NULL;
+
+		if (strcmp(argv[i], "--plugin") == 0 && i + 1 < argc)
+			path = argv[i + 1], i += 2;
+		else if (strncmp(argv[i], "--plugin=", 9) == 0)
+			path = argv[i] + 9, i++;
+		else
+			break;
+		int rc = cli_add_plugin(path);
+		if (rc >= 0)
+			return -(rc + 1);
+	}
+	return i;
 }
 
-static int cmd_list(void)
+static int cmd_list(int argc, char **argv)
 {
 	struct sx_registry reg;
+	int first = plugin_words(argc, argv), rc;
 
-	if (load_registry(&reg))
-		return EXIT_FAILURE_;
+	if (first < 0)
+		return -first - 1;
+	if (first < argc) {
+		cli_error("list: unexpected argument '%s'", argv[first]);
+		return EXIT_USAGE;
+	}
+	rc = cli_registry(&reg);
+	if (rc >= 0)
+		return rc;
 	for (size_t i = 0; i < reg.count; i++)
 		printf("%-10s %s\n", reg.ops[i]->name, reg.ops[i]->summary);
 	return EXIT_OK;
@@ -340,22 +365,28 @@ static int cmd_help(int argc, char **argv)
 {
 	struct sx_registry reg;
 	const struct sx_stage_ops *ops;
+	int first = plugin_words(argc, argv), rc;
+	const char *name;
 
-	if (argc < 2) {
+	if (first < 0)
+		return -first - 1;
+	if (first >= argc) {
 		print_help();
 		return EXIT_OK;
 	}
-	if (is_command(argv[1]))
-		return run_command(argv[1], 2, (char *[]){ argv[1], "--help", NULL });
-	if (load_registry(&reg))
-		return EXIT_FAILURE_;
-	ops = sx_registry_find(&reg, argv[1]);
+	name = argv[first];
+	if (is_command(name))
+		return run_command(name, 2, (char *[]){ (char *)name, "--help", NULL });
+	rc = cli_registry(&reg);
+	if (rc >= 0)
+		return rc;
+	ops = sx_registry_find(&reg, name);
 	if (!ops) {
-		const char *near = sx_registry_suggest(&reg, argv[1]);
+		const char *near = sx_registry_suggest(&reg, name);
 		if (near)
-			cli_error("unknown stage '%s' (did you mean '%s'?)", argv[1], near);
+			cli_error("unknown stage '%s' (did you mean '%s'?)", name, near);
 		else
-			cli_error("unknown stage '%s' (see 'streamx list')", argv[1]);
+			cli_error("unknown stage '%s' (see 'streamx list')", name);
 		return EXIT_USAGE;
 	}
 	printf("%s - %s\n\nUsage: %s\n", ops->name, ops->summary, ops->usage);
@@ -453,8 +484,10 @@ static int prepare(struct job *j)
 	struct sx_error err;
 	struct stat in_sb;
 
-	if (load_registry(&j->reg))
-		return EXIT_FAILURE_;
+	int rc = cli_registry(&j->reg);
+
+	if (rc >= 0)
+		return rc;
 	sx_mem_account_init(&j->mem, (size_t)o->mem_limit);
 	if (sx_pipeline_new(&j->pl, &j->reg, o->pipeline, &j->mem, &err) != SX_OK) {
 		cli_error("%s", err.msg);
@@ -543,12 +576,17 @@ int main(int argc, char **argv)
 	struct options o = { 0 };
 	int rc;
 
-	if (argc >= 2 && strcmp(argv[1], "list") == 0)
-		return cmd_list();
-	if (argc >= 2 && strcmp(argv[1], "help") == 0)
-		return cmd_help(argc - 1, argv + 1);
-	if (argc >= 2 && is_command(argv[1]))
-		return run_command(argv[1], argc - 1, argv + 1);
+	/* --plugin may come before a command, and is then kept for it */
+	int first = plugin_words(argc, argv);
+
+	if (first < 0)
+		return -first - 1;
+	if (first < argc && strcmp(argv[first], "list") == 0)
+		return cmd_list(argc - first, argv + first);
+	if (first < argc && strcmp(argv[first], "help") == 0)
+		return cmd_help(argc - first, argv + first);
+	if (first < argc && is_command(argv[first]))
+		return run_command(argv[first], argc - first, argv + first);
 	rc = parse_args(argc, argv, &o);
 	if (rc < 0)
 		rc = run(&o);

@@ -33,7 +33,7 @@
  * memory is counted under its name and held to the run's budget.
  */
 
-#define SX_STAGE_ABI 1
+#define SX_STAGE_ABI 2
 
 struct sx_out {
 	unsigned char *buf;

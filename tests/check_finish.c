@@ -637,8 +637,8 @@ START_TEST(test_install_uninstall)
 {
 	require("command -v make", "make");
 	src_dir();
-	ok("mkdir tree && ln -s \"$SXSRC\"/Makefile \"$SXSRC\"/docs \"$SXSRC\"/contrib tree/ "
-	   "&& cp \"$STREAMX\" tree/streamx");
+	ok("mkdir tree && ln -s \"$SXSRC\"/Makefile \"$SXSRC\"/docs \"$SXSRC\"/contrib "
+	   "\"$SXSRC\"/lib tree/ && cp \"$STREAMX\" tree/streamx");
 #define MAKE "env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C tree -o streamx "
 	ok(MAKE "install DESTDIR=\"$PWD/root\" PREFIX=/usr/local");
 	ok("test -x root/usr/local/bin/streamx && root/usr/local/bin/streamx --version");
@@ -647,7 +647,11 @@ START_TEST(test_install_uninstall)
 	   "\"$SXSRC\"/contrib/streamx.bash-completion");
 	ok("bash -c '. root/usr/local/share/bash-completion/completions/streamx && "
 	   "complete -p streamx' | grep -q _streamx");
-	ck_assert_int_eq(sh("find root -type f | wc -l | grep -qx 3"), 0);
+	ck_assert_int_eq(sh("find root -type f | wc -l | grep -qx 10"), 0);
+	/* the installed headers are enough to build the example plugin */
+	ok("cc -std=c11 -Wall -Werror -fPIC -shared -I root/usr/local/include/streamx "
+	   "-o sq.so \"$SXSRC\"/examples/plugin/squeeze.c");
+	ok("printf 'a\\n\\n\\n\\nb\\n' | \"$STREAMX\" --plugin ./sq.so squeeze | cmp - <(printf 'a\\n\\nb\\n')");
 	ok(MAKE "uninstall DESTDIR=\"$PWD/root\" PREFIX=/usr/local");
 	ok("test -z \"$(find root -type f)\"");
 

@@ -23,6 +23,7 @@ int main(void)
 	srunner_add_suite(sr, progress_suite());
 	srunner_add_suite(sr, finish_suite());
 	srunner_add_suite(sr, cli_suite());
+	srunner_add_suite(sr, plugin_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

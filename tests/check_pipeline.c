@@ -412,7 +412,7 @@ START_TEST(test_init_failures_clean_up)
 	ck_assert_int_eq(sx_pipeline_new(&pl, reg(), "gzip -9 | gunzip | take", NULL, &err),
 			 SX_EUSAGE);
 	ck_assert_ptr_null(pl);
-	ck_assert_str_eq(err.msg, "take: needs a count");
+	ck_assert_str_eq(err.msg, "take (stage 3): needs a count");
 	ck_assert_int_eq(sx_pipeline_new(&pl, reg(), "gzip | nosuchstage", NULL, &err), SX_EUSAGE);
 	ck_assert_str_eq(err.msg, "unknown stage 'nosuchstage' (see 'streamx list')");
 	ck_assert_int_eq(sx_pipeline_new(&pl, reg(), "'cat", NULL, &err), SX_EUSAGE);
