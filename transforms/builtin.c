@@ -11,6 +11,7 @@ static const struct sx_stage_ops *const builtins[] = {
 	&sx_stage_crc32,
 	&sx_stage_adler32,
 	&sx_stage_sha256,
+	&sx_stage_tee,
 	NULL
 };
 

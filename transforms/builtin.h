@@ -14,6 +14,7 @@ extern const struct sx_stage_ops sx_stage_wc;
 extern const struct sx_stage_ops sx_stage_crc32;
 extern const struct sx_stage_ops sx_stage_adler32;
 extern const struct sx_stage_ops sx_stage_sha256;
+extern const struct sx_stage_ops sx_stage_tee;
 
 /* Adds every built-in stage to reg. Returns a status. */
 int sx_builtin_register(struct sx_registry *reg, struct sx_error *err);
