@@ -139,7 +139,9 @@ static void words_bytewise(struct wc_state *s, const unsigned char *p,
  * shifted by one lane (as two 64-bit halves), in_word filling the first.
  * A block holding a neutral byte goes byte by byte. Word starts gather
  * in the bytes of a 64-bit word (two per round at most), newlines in
- * vector lanes; both are summed before a byte could overflow.
+ * vector lanes; both are summed before a byte could overflow. The shift
+ * takes the first byte in memory as the lowest: big-endian machines go
+ * byte by byte throughout.
  */
 #define WORD_ROUNDS 127
 #define ONES 0x0101010101010101ULL
@@ -148,6 +150,10 @@ static void count_words(struct wc_state *s, const unsigned char *p, size_t n)
 {
 	vbytes c09, c05, c20, c21, c5e, nl;
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	words_bytewise(s, p, n);
+	return;
+#endif
 	memset(&c09, 9, sizeof(c09));
 	memset(&c05, 5, sizeof(c05));
 	memset(&c20, ' ', sizeof(c20));
