@@ -71,15 +71,19 @@ const char *sx_registry_suggest(const struct sx_registry *reg,
 				const char *name)
 {
 	const char *best = NULL;
-	unsigned best_d = 3;
 	size_t len = strlen(name);
+	/* two edits turn any short word into any other: fewer for those */
+	unsigned best_d = len <= 2 ? 2 : 3;
 
 	for (size_t i = 0; i < reg->count; i++) {
 		const char *cand = reg->ops[i]->name;
+		size_t clen = strlen(cand);
 		unsigned d = distance(name, cand);
 
-		if (len >= 2 && strncmp(cand, name, len) == 0 && d > 1)
-			d = 2; /* a prefix counts as near */
+		/* a prefix either way counts as near: gun, sha256sum */
+		if (((len >= 2 && strncmp(cand, name, len) == 0) ||
+		     (clen >= 2 && strncmp(name, cand, clen) == 0)) && d > 1)
+			d = 2;
 		if (d < best_d) {
 			best_d = d;
 			best = cand;

@@ -29,8 +29,9 @@ int sx_registry_add(struct sx_registry *reg, const struct sx_stage_ops *ops,
 const struct sx_stage_ops *sx_registry_find(const struct sx_registry *reg,
 					    const char *name);
 
-/* The known name closest to name (edit distance at most 2, or a prefix
- * match), or NULL when none is close. */
+/* The known name closest to name (edit distance at most 2, 1 for names
+ * of one or two letters, or a prefix either way), or NULL when none is
+ * close. */
 const char *sx_registry_suggest(const struct sx_registry *reg,
 				const char *name);
 

@@ -39,8 +39,10 @@ START_TEST(test_suggestions)
 	ck_assert_str_eq(sx_registry_suggest(reg, "uper"), "upper");
 	ck_assert_str_eq(sx_registry_suggest(reg, "lowr"), "lower");
 	ck_assert_str_eq(sx_registry_suggest(reg, "gun"), "gunzip");
-	ck_assert_ptr_null(sx_registry_suggest(reg, "sha256sum"));
+	ck_assert_str_eq(sx_registry_suggest(reg, "sha256sum"), "sha256");
+	ck_assert_ptr_null(sx_registry_suggest(reg, "frobnicate"));
 	ck_assert_ptr_null(sx_registry_suggest(reg, "x"));
+	ck_assert_ptr_null(sx_registry_suggest(reg, "zz"));
 }
 END_TEST
 

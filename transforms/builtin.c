@@ -7,6 +7,11 @@ static const struct sx_stage_ops *const builtins[] = {
 	&sx_stage_lower,
 	&sx_stage_gzip,
 	&sx_stage_gunzip,
+	&sx_stage_wc,
+	&sx_stage_crc32,
+	&sx_stage_adler32,
+	&sx_stage_sha256,
+	&sx_stage_tee,
 	NULL
 };
 
