@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "cli.h"
 
 /* The temporary a signal handler must remove: one output per process. */
@@ -20,6 +21,7 @@ static void on_fatal_signal(int sig)
 {
 	if (doomed[0])
 		unlink(doomed);
+	sx_cleanup_now(); /* the stages' temporaries (tee) */
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -118,6 +120,7 @@ int output_open(struct output *out, const char *path, int force,
 
 	memset(out, 0, sizeof(*out));
 	out->force = force;
+	arm_cleanup(); /* for the stages' temporaries, whatever the output */
 	if (!path || strcmp(path, "-") == 0)
 		return open_stdout(out, input);
 	out->path = path;

@@ -625,6 +625,46 @@ START_TEST(test_tee_failed_pipeline)
 }
 END_TEST
 
+/* Whether the file system of dir makes unnamed files (O_TMPFILE). */
+static int has_tmpfile(const char *dir)
+{
+#ifdef O_TMPFILE
+	int fd = open(dir, O_TMPFILE | O_WRONLY, 0600);
+
+	if (fd >= 0)
+		close(fd);
+	return fd >= 0;
+#else
+	(void)dir;
+	return 0;
+#endif
+}
+
+/* A run stopped by SIGTERM, SIGINT or SIGHUP, in stream or naive mode,
+ * leaves neither a temporary nor a changed FILE; so does SIGKILL, which
+ * no handler sees, where the file system has unnamed files. */
+START_TEST(test_tee_killed)
+{
+	static const char *const sigs[] = { "TERM", "INT", "HUP", "KILL" };
+
+	put_text("o/copy", "precious\n");
+	for (size_t i = 0; i < 8; i++) {
+		int kill9 = i % 4 == 3;
+
+		ok("mkfifo fifo; (" SX " %s 'cat | tee o/copy' < fifo > /dev/null & echo $! > pid; wait) & "
+		   "exec 3> fifo; head -c 1M /dev/zero >&3; sleep 0.3; "
+		   "kill -%s $(cat pid); exec 3>&-; wait; rm fifo",
+		   i < 4 ? "--stream" : "--naive", sigs[i % 4]);
+		ok("echo precious | cmp - o/copy");
+		if (!kill9 || has_tmpfile("o"))
+			ck_assert_msg(count_entries("o", NULL) == 1,
+				      "SIG%s left a temporary in o/", sigs[i % 4]);
+		else
+			ok("rm -f o/.copy.streamx-*");
+	}
+}
+END_TEST
+
 /* A write error names the file and the byte offset, exits 1, and the
  * stages after tee see nothing more. */
 START_TEST(test_tee_write_error)
@@ -786,6 +826,7 @@ Suite *count_suite(void)
 	tcase_add_test(tc, test_tee_failed_pipeline);
 	tcase_add_test(tc, test_tee_write_error);
 	tcase_add_test(tc, test_tee_cannot_create);
+	tcase_add_test(tc, test_tee_killed);
 
 	tc = sh_tcase(s, "tools");
 	tcase_add_loop_test(tc, test_vs_tools, 0,

@@ -10,13 +10,19 @@
 #include <unistd.h>
 
 #include "builtin.h"
+#include "cleanup.h"
 #include "opts.h"
 
 /*
  * FILE is replaced whole or not at all. The copy is written to a
- * temporary beside it, ".NAME.streamx-XXXXXX" (the name streamx -o uses),
- * made at init so that an unwritable place is reported before a byte is
- * read; finish, at the end of tee's input, renames it over FILE. A run
+ * temporary beside it, made at init so that an unwritable place is
+ * reported before a byte is read; finish, at the end of tee's input,
+ * renames it over FILE. Where the system allows (O_TMPFILE, /proc), the
+ * temporary has no name until finish links it as ".NAME.streamx-XXXXXX"
+ * (the name streamx -o uses) just before the rename, so a process killed
+ * even by SIGKILL leaves nothing behind; elsewhere it is named from the
+ * start. A named temporary is on the signal cleanup list (cleanup.h)
+ * while it exists, so SIGINT, SIGTERM and SIGHUP remove it. A run
  * that fails before then reaches destroy with the temporary still there:
  * it is removed and FILE is left as it was. A failure of a later stage
  * after that point (in its finish, or anywhere in naive mode, which runs
@@ -49,6 +55,8 @@ struct tee_state {
 	int fd;              /* the temporary, or FILE itself; -1: none */
 	char *path;          /* the file to replace or write (links followed) */
 	char *tmp;           /* the temporary's name while it exists, else NULL */
+	int unnamed;         /* the temporary has no name yet (O_TMPFILE) */
+	int cleanup_slot;    /* tmp's place on the signal cleanup list, or -1 */
 	uint64_t written;    /* bytes written to fd */
 	int downstream_done; /* a later stage needs no more input */
 };
@@ -86,6 +94,62 @@ static void temp_suffix(const void *self, unsigned attempt, char out[7])
 	out[6] = '\0';
 }
 
+static int set_mode(struct sx_stage *st, int mode)
+{
+	struct tee_state *s = st->priv;
+
+	if (fchmod(s->fd, (mode_t)mode) != 0)
+		return sx_stage_fail(st, SX_EIO, "%s: cannot set the mode of the copy: %s",
+				     s->path, strerror(errno));
+	return SX_OK;
+}
+
+/* An unnamed file in the directory of path (its first dirlen bytes),
+ * where the system has O_TMPFILE and /proc to name it later; else -1.
+ * Nothing is left to remove if the process dies before finish. */
+static int open_unnamed(const char *path, int dirlen)
+{
+#ifdef O_TMPFILE
+	char dir[4096];
+
+	if (access("/proc/self/fd", X_OK) != 0 || dirlen >= (int)sizeof(dir))
+		return -1;
+	snprintf(dir, sizeof(dir), "%.*s", dirlen ? dirlen : 1, dirlen ? path : ".");
+	return open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+#else
+	(void)path;
+	(void)dirlen;
+	return -1;
+#endif
+}
+
+/* Gives the unnamed temporary a hidden name beside s->path, for the
+ * rename; returns 0 or an errno value. */
+static int name_unnamed(struct sx_stage *st, int fd)
+{
+	struct tee_state *s = st->priv;
+	const char *slash = strrchr(s->path, '/');
+	int dirlen = slash ? (int)(slash - s->path + 1) : 0;
+	const char *base = slash ? slash + 1 : s->path;
+	size_t size = strlen(s->path) + sizeof("..streamx-XXXXXX");
+	char proc[64];
+	int e = EEXIST;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	for (unsigned i = 0; i < TEMP_TRIES && e == EEXIST; i++) {
+		char suffix[7];
+
+		temp_suffix(s, i, suffix);
+		snprintf(s->tmp, size, "%.*s.%s.streamx-%s", dirlen, s->path, base,
+			 suffix);
+		e = linkat(AT_FDCWD, proc, AT_FDCWD, s->tmp, AT_SYMLINK_FOLLOW) == 0 ? 0 : errno;
+	}
+	s->unnamed = e != 0;
+	if (!e)
+		s->cleanup_slot = sx_cleanup_add(s->tmp);
+	return e;
+}
+
 /* Creates the temporary beside s->path; mode is FILE's permission bits
  * to copy, or -1 for a new file. */
 static int make_temp(struct sx_stage *st, int mode)
@@ -100,6 +164,11 @@ static int make_temp(struct sx_stage *st, int mode)
 	s->tmp = sx_malloc(st->mem, size);
 	if (!s->tmp)
 		return sx_mem_fail(st->mem, size, &st->err);
+	s->fd = open_unnamed(s->path, dirlen);
+	if (s->fd >= 0) {
+		s->unnamed = 1;
+		return mode >= 0 ? set_mode(st, mode) : SX_OK;
+	}
 	for (unsigned i = 0; i < TEMP_TRIES && e == EEXIST; i++) {
 		char suffix[7];
 
@@ -116,10 +185,8 @@ static int make_temp(struct sx_stage *st, int mode)
 		return sx_stage_fail(st, SX_EIO, "%s: cannot create: %s", s->path,
 				     strerror(e));
 	}
-	if (mode >= 0 && fchmod(s->fd, (mode_t)mode) != 0)
-		return sx_stage_fail(st, SX_EIO, "%s: cannot set the mode of the copy: %s",
-				     s->path, strerror(errno));
-	return SX_OK;
+	s->cleanup_slot = sx_cleanup_add(s->tmp);
+	return mode >= 0 ? set_mode(st, mode) : SX_OK;
 }
 
 /* Decides where the copy goes and opens it. */
@@ -156,6 +223,7 @@ static int tee_init(struct sx_stage *st, int argc, char **argv)
 	int rc;
 
 	s->fd = -1;
+	s->cleanup_slot = -1;
 	sx_opts_init(&o, st, argc, argv);
 	rc = sx_opts_next(&o, "", NULL);
 	if (rc < 0)
@@ -212,9 +280,12 @@ static int tee_process(struct sx_stage *st, const unsigned char *in,
 static int tee_finish(struct sx_stage *st, struct sx_out *out)
 {
 	struct tee_state *s = st->priv;
-	int fd = s->fd;
+	int fd = s->fd, e;
 
 	(void)out;
+	if (s->unnamed && (e = name_unnamed(st, fd)) != 0)
+		return sx_stage_fail(st, SX_EIO, "%s: cannot name the copy: %s",
+				     s->path, strerror(e));
 	s->fd = -1;
 	/* Linux has closed the descriptor even when close says EINTR. */
 	if (close(fd) != 0 && errno != EINTR)
@@ -226,6 +297,10 @@ static int tee_finish(struct sx_stage *st, struct sx_out *out)
 	if (rename(s->tmp, s->path) != 0)
 		return sx_stage_fail(st, SX_EIO, "%s: cannot rename into place: %s",
 				     s->path, strerror(errno));
+	/* forgotten after the rename: a signal in between unlinks a name
+	 * that is already gone, never the copy */
+	sx_cleanup_forget(s->cleanup_slot);
+	s->cleanup_slot = -1;
 	sx_free(s->tmp);
 	s->tmp = NULL;
 	return SX_OK;
@@ -237,8 +312,9 @@ static void tee_destroy(struct sx_stage *st)
 
 	if (s->fd >= 0)
 		close(s->fd);
-	if (s->tmp)
+	if (s->tmp && !s->unnamed)
 		unlink(s->tmp);
+	sx_cleanup_forget(s->cleanup_slot);
 	sx_free(s->tmp);
 	sx_free(s->path);
 	s->fd = -1;
