@@ -7,6 +7,11 @@ static const struct sx_stage_ops *const builtins[] = {
 	&sx_stage_lower,
 	&sx_stage_gzip,
 	&sx_stage_gunzip,
+	&sx_stage_rot13,
+	&sx_stage_tr,
+	&sx_stage_replace,
+	&sx_stage_crlf,
+	&sx_stage_lf,
 	NULL
 };
 
