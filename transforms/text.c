@@ -563,7 +563,8 @@ const struct sx_stage_ops sx_stage_crlf = {
 	.name = "crlf",
 	.summary = "LF line ends to CR LF (like unix2dos -f)",
 	.usage = "crlf [-k|-r]\n"
-		 "  Writes CR LF for each LF not already preceded by a CR.\n"
+		 "  Writes CR LF for each LF not already preceded by a CR. As unix2dos\n"
+		 "  reads a CR and the byte after it as a pair, CR CR LF gets one more CR.\n"
 		 "  -k  keep a UTF-8 byte order mark at the start (the default)\n"
 		 "  -r  remove it\n"
 		 "  Example: streamx -i notes.txt -o notes.dos 'crlf'",
