@@ -12,6 +12,11 @@ static const struct sx_stage_ops *const builtins[] = {
 	&sx_stage_adler32,
 	&sx_stage_sha256,
 	&sx_stage_tee,
+	&sx_stage_rot13,
+	&sx_stage_tr,
+	&sx_stage_replace,
+	&sx_stage_crlf,
+	&sx_stage_lf,
 	NULL
 };
 

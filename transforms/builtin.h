@@ -15,6 +15,11 @@ extern const struct sx_stage_ops sx_stage_crc32;
 extern const struct sx_stage_ops sx_stage_adler32;
 extern const struct sx_stage_ops sx_stage_sha256;
 extern const struct sx_stage_ops sx_stage_tee;
+extern const struct sx_stage_ops sx_stage_rot13;
+extern const struct sx_stage_ops sx_stage_tr;
+extern const struct sx_stage_ops sx_stage_replace;
+extern const struct sx_stage_ops sx_stage_crlf;
+extern const struct sx_stage_ops sx_stage_lf;
 
 /* Adds every built-in stage to reg. Returns a status. */
 int sx_builtin_register(struct sx_registry *reg, struct sx_error *err);
