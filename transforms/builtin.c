@@ -7,6 +7,11 @@ static const struct sx_stage_ops *const builtins[] = {
 	&sx_stage_lower,
 	&sx_stage_gzip,
 	&sx_stage_gunzip,
+	&sx_stage_grep,
+	&sx_stage_head,
+	&sx_stage_nl,
+	&sx_stage_uniq,
+	&sx_stage_dedup,
 	NULL
 };
 

@@ -10,6 +10,11 @@ extern const struct sx_stage_ops sx_stage_upper;
 extern const struct sx_stage_ops sx_stage_lower;
 extern const struct sx_stage_ops sx_stage_gzip;
 extern const struct sx_stage_ops sx_stage_gunzip;
+extern const struct sx_stage_ops sx_stage_grep;
+extern const struct sx_stage_ops sx_stage_head;
+extern const struct sx_stage_ops sx_stage_nl;
+extern const struct sx_stage_ops sx_stage_uniq;
+extern const struct sx_stage_ops sx_stage_dedup;
 
 /* Adds every built-in stage to reg. Returns a status. */
 int sx_builtin_register(struct sx_registry *reg, struct sx_error *err);
