@@ -474,7 +474,7 @@ static int grep_process(struct sx_stage *st, const unsigned char *in,
 {
 	struct grep_state *g = st->priv;
 	struct sx_line ev;
-	int kind, rc = SX_OK;
+	int kind = 0, rc = SX_OK;
 
 	g->chunk = in;
 	sx_lines_feed(&g->ln, in, len);

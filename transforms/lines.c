@@ -86,8 +86,8 @@ static int head_init(struct sx_stage *st, int argc, char **argv)
 	while ((c = sx_opts_next(&o, "n:c:", NULL)) > 0) {
 		if (o.arg[0] == '-')
 			return sx_stage_fail(st, SX_EUSAGE,
-					     "'%s %s': counts from the end are not supported",
-					     o.word, o.arg);
+					     "'-%c %s': counts from the end are not supported",
+					     c, o.arg);
 		if ((rc = sx_opts_count(&o, UINT64_MAX, 1, &h->left)))
 			return rc;
 		h->bytes = c == 'c';
@@ -272,7 +272,7 @@ static int nl_part(struct nl_state *s, const struct sx_line *ev,
 	}
 	if (s->holding) {
 		if (s->held_len + ev->n <= sizeof(s->held) &&
-		    memcmp(NL_DELIM + s->held_len, ev->p, ev->n) == 0) {
+		    memcmp(&NL_DELIM[s->held_len], ev->p, ev->n) == 0) {
 			memcpy(s->held + s->held_len, ev->p, ev->n);
 			s->held_len += ev->n;
 			return SX_OK;
@@ -307,7 +307,7 @@ static int nl_process(struct sx_stage *st, const unsigned char *in,
 {
 	struct nl_state *s = st->priv;
 	struct sx_line ev;
-	int kind, rc = SX_OK;
+	int kind = 0, rc = SX_OK;
 
 	sx_lines_feed(&s->ln, in, len);
 	while (rc == SX_OK && (kind = sx_lines_next(&s->ln, &ev, &st->err)) > 0) {
@@ -501,7 +501,7 @@ static int uniq_process(struct sx_stage *st, const unsigned char *in,
 {
 	struct uniq_state *u = st->priv;
 	struct sx_line ev;
-	int kind, rc = SX_OK;
+	int kind = 0, rc = SX_OK;
 
 	sx_lines_feed(&u->ln, in, len);
 	while (rc == SX_OK && (kind = sx_lines_next(&u->ln, &ev, &st->err)) > 0) {
@@ -801,7 +801,7 @@ static int dedup_process(struct sx_stage *st, const unsigned char *in,
 {
 	struct dedup_state *d = st->priv;
 	struct sx_line ev;
-	int kind, rc = SX_OK;
+	int kind = 0, rc = SX_OK;
 
 	sx_lines_feed(&d->ln, in, len);
 	while (rc == SX_OK && (kind = sx_lines_next(&d->ln, &ev, &st->err)) > 0) {
@@ -883,7 +883,7 @@ static void dedup_destroy(struct sx_stage *st)
 const struct sx_stage_ops sx_stage_dedup = {
 	.abi = SX_STAGE_ABI,
 	.name = "dedup",
-	.summary = "drop lines seen among the last N distinct lines (awk '!seen[$0]++' in a window)",
+	.summary = "drop lines seen among the last N distinct ones (like awk '!seen[$0]++')",
 	.usage = "dedup [-w N]\n"
 		 "  -w, --window=N  how many distinct lines to remember (default 10000;\n"
 		 "                  0: none, every line is kept); memory is about 36 bytes\n"
