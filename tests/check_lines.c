@@ -239,6 +239,9 @@ static const struct expect expects[] = {
 	{ "grep ''", "a\n\nb", "a\n\nb\n" },
 	{ "grep -v ''", "a\n\nb", "" },
 	{ "grep -c ''", "a\n\nb", "3\n" },
+	/* GNU grep 3.8 writes nothing at all here: it stops before reading
+	 * when no line can be selected; -c still says how many were */
+	{ "grep -vc ''", "a\n\nb", "0\n" },
 	{ "grep -i error", "Error\nERROR\nerr\n\xc9RROR\n", "Error\nERROR\n" },
 	{ "grep -i 'A\xc9'", "a\xc9\na\xe9\n", "a\xc9\n" }, /* ASCII folding only */
 	{ "grep -e -v", "-v\nv\n", "-v\n" },
@@ -535,7 +538,7 @@ static const struct diff_case tool_cases[] = {
 	{ "grep -vc -e ERROR", "grep -a -vc -e ERROR", NULL, 0 },
 	{ "grep -ic 'get /'", "grep -a -ic 'get /'", NULL, 0 },
 	{ "grep ''", "grep -a ''", NULL, 0 },
-	{ "grep -vc ''", "grep -a -vc ''", NULL, 0 },
+	{ "grep -v ''", "grep -a -v ''", NULL, 0 },
 	{ "grep zq-absent-pattern", "grep -a zq-absent-pattern", NULL, 0 },
 	/* patterns inside the long lines (one in the middle of a 150 KB line) */
 	{ "grep xekryfEszgmta", "grep -a xekryfEszgmta", NULL, 0 },

@@ -286,6 +286,42 @@ static uint64_t count_lines(const unsigned char *p, size_t n)
 
 /* ---- extended regular expressions ---- */
 
+#if defined(__SANITIZE_ADDRESS__)
+#define SX_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SX_ASAN 1
+#endif
+#endif
+
+/* regexec over s[0..n) with REG_STARTEND. AddressSanitizer's regexec
+ * interceptor ignores REG_STARTEND and reads the string up to a NUL, past
+ * the bytes given; under it (test builds only) a terminated copy is
+ * matched instead. */
+static int match_range(struct sx_mem_owner *mem, const regex_t *re,
+		       const unsigned char *s, size_t n, size_t nmatch, regmatch_t *pm)
+{
+	pm[0].rm_so = 0;
+	pm[0].rm_eo = (regoff_t)n;
+#ifdef SX_ASAN
+	{
+		char *copy = sx_malloc(mem, n + 1);
+		int rc;
+
+		if (!copy)
+			return REG_ESPACE;
+		memcpy(copy, s, n);
+		copy[n] = '\0';
+		rc = regexec(re, copy, nmatch, pm, REG_STARTEND);
+		sx_free(copy);
+		return rc;
+	}
+#else
+	(void)mem;
+	return regexec(re, n ? (const char *)s : "", nmatch, pm, REG_STARTEND);
+#endif
+}
+
 /* The error for a line past regexec's range (it counts in int). */
 static int too_long(struct sx_stage *st, uint64_t n, uint64_t at)
 {
@@ -304,10 +340,8 @@ static int regex_match(struct sx_stage *st, const unsigned char *line, uint64_t 
 
 	if (n > INT_MAX)
 		return too_long(st, n, st->bytes_in);
-	pm[0].rm_so = 0;
-	pm[0].rm_eo = (regoff_t)n;
 	/* no match asked for: regexec then need not find where a match ends */
-	*match = regexec(&g->line_re, n ? (const char *)line : "", 0, pm, REG_STARTEND) == 0;
+	*match = match_range(st->mem, &g->line_re, line, (size_t)n, 0, pm) == 0;
 	return SX_OK;
 }
 
@@ -335,9 +369,7 @@ static int regex_find(struct sx_stage *st, const unsigned char *p, size_t n,
 				return too_long(st, (uint64_t)(q - p),
 						st->bytes_in + (uint64_t)(p - g->chunk));
 		}
-		pm[0].rm_so = 0;
-		pm[0].rm_eo = (regoff_t)(q - p - 1);
-		if (regexec(&g->block_re, (const char *)p, 1, pm, REG_STARTEND) == 0) {
+		if (match_range(st->mem, &g->block_re, p, (size_t)(q - p - 1), 1, pm) == 0) {
 			*hit = p + pm[0].rm_so;
 			return SX_OK;
 		}
