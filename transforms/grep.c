@@ -32,10 +32,15 @@
  * it was selected. grep -c stores nothing.
  *
  * -E uses the C library's regcomp/regexec (POSIX ERE, REG_STARTEND so
- * that NUL bytes and lengths are honoured), one line at a time. A line
- * that had to be stored in a file is mapped (mmap) for regexec, which
- * needs it in one piece: the page cache holds it, not the heap. regexec
- * counts in int, so -E takes lines of at most INT_MAX bytes.
+ * that NUL bytes and lengths are honoured; '.' does not match NUL, as
+ * POSIX regcomp has it, where GNU grep's does). When the bytes a match
+ * can start with are rare, one regexec call (REG_NEWLINE) searches many
+ * lines; else each line gets its own call (REG_NOSUB). A line that had to
+ * be stored in a file is mapped (mmap) for regexec, which needs it in one
+ * piece: the page cache holds it, not the heap, so -E on lines longer
+ * than STREAMX_LINE_MEM reads them through the page cache (and RSS counts
+ * the mapped pages). regexec counts in int: -E takes lines of at most
+ * INT_MAX bytes.
  */
 
 #define FOLD_PIECE ((size_t)64 * 1024)
@@ -108,6 +113,8 @@ static void plan_fixed(struct grep_state *g)
 {
 	uint64_t best = UINT64_MAX;
 
+	if (g->m == 0)
+		return;
 	for (size_t k = 0; k < g->m; k++)
 		if (g->freq[g->pat[k]] < best) {
 			best = g->freq[g->pat[k]];
