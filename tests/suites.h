@@ -26,6 +26,7 @@ Suite *opts_suite(void);
 Suite *plugin_suite(void);
 Suite *count_suite(void);
 Suite *text_suite(void);
+Suite *lines_suite(void);
 
 /* The result of running a pipeline over memory. out is malloc'd. */
 struct run_result {

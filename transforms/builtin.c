@@ -17,6 +17,11 @@ static const struct sx_stage_ops *const builtins[] = {
 	&sx_stage_replace,
 	&sx_stage_crlf,
 	&sx_stage_lf,
+	&sx_stage_grep,
+	&sx_stage_head,
+	&sx_stage_nl,
+	&sx_stage_uniq,
+	&sx_stage_dedup,
 	NULL
 };
 

@@ -20,6 +20,11 @@ extern const struct sx_stage_ops sx_stage_tr;
 extern const struct sx_stage_ops sx_stage_replace;
 extern const struct sx_stage_ops sx_stage_crlf;
 extern const struct sx_stage_ops sx_stage_lf;
+extern const struct sx_stage_ops sx_stage_grep;
+extern const struct sx_stage_ops sx_stage_head;
+extern const struct sx_stage_ops sx_stage_nl;
+extern const struct sx_stage_ops sx_stage_uniq;
+extern const struct sx_stage_ops sx_stage_dedup;
 
 /* Adds every built-in stage to reg. Returns a status. */
 int sx_builtin_register(struct sx_registry *reg, struct sx_error *err);
