@@ -7,6 +7,10 @@ static const struct sx_stage_ops *const builtins[] = {
 	&sx_stage_lower,
 	&sx_stage_gzip,
 	&sx_stage_gunzip,
+	&sx_stage_deflate,
+	&sx_stage_inflate,
+	&sx_stage_zlib,
+	&sx_stage_unzlib,
 	NULL
 };
 
