@@ -11,6 +11,8 @@ static const struct sx_stage_ops *const builtins[] = {
 	&sx_stage_inflate,
 	&sx_stage_zlib,
 	&sx_stage_unzlib,
+	&sx_stage_base64,
+	&sx_stage_hex,
 	NULL
 };
 
