@@ -697,7 +697,8 @@ const struct sx_stage_ops sx_stage_hex = {
 		 "  -c, --cols=COLS  COLS bytes (2 * COLS digits) a line; default 30,\n"
 		 "                   0: one line\n"
 		 "  -d, --decode     hex digits back to bytes; white space is skipped,\n"
-		 "                   any other character or an odd digit is an error\n"
+		 "                   any other character or an odd number of digits\n"
+		 "                   is an error\n"
 		 "  Example: streamx -i key.bin 'hex -c 16'",
 	.priv_size = sizeof(struct hex_state),
 	.init = hex_init,

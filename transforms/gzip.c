@@ -203,7 +203,7 @@ const struct sx_stage_ops sx_stage_zlib = {
 const struct sx_stage_ops sx_stage_deflate = {
 	.abi = SX_STAGE_ABI,
 	.name = "deflate",
-	.summary = "compress to raw deflate data (like zlib with windowBits -15), levels -1 .. -9",
+	.summary = "compress to raw deflate, no header (zlib wbits -15), levels -1 .. -9",
 	.usage = "deflate [-1 .. -9 | --fast | --best]\n"
 		 "  Compresses to raw deflate data (RFC 1951) with no header or\n"
 		 "  checksum; default level 6. The output decompresses with inflate.\n"
@@ -450,7 +450,7 @@ const struct sx_stage_ops sx_stage_unzlib = {
 const struct sx_stage_ops sx_stage_inflate = {
 	.abi = SX_STAGE_ABI,
 	.name = "inflate",
-	.summary = "decompress raw deflate data (like zlib with windowBits -15)",
+	.summary = "decompress one raw deflate stream (zlib wbits -15)",
 	.usage = "inflate\n"
 		 "  Decompresses one stream of raw deflate data (RFC 1951, no header\n"
 		 "  or checksum); any byte after the stream's end is an error.\n"
