@@ -17,6 +17,7 @@ int main(void)
 	srunner_add_suite(sr, count_suite());
 	srunner_add_suite(sr, text_suite());
 	srunner_add_suite(sr, lines_suite());
+	srunner_add_suite(sr, codec_suite());
 	srunner_add_suite(sr, stages_suite());
 	srunner_add_suite(sr, pipeline_suite());
 	srunner_add_suite(sr, memory_suite());

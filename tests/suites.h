@@ -27,6 +27,7 @@ Suite *plugin_suite(void);
 Suite *count_suite(void);
 Suite *text_suite(void);
 Suite *lines_suite(void);
+Suite *codec_suite(void);
 
 /* The result of running a pipeline over memory. out is malloc'd. */
 struct run_result {

@@ -22,6 +22,12 @@ static const struct sx_stage_ops *const builtins[] = {
 	&sx_stage_nl,
 	&sx_stage_uniq,
 	&sx_stage_dedup,
+	&sx_stage_deflate,
+	&sx_stage_inflate,
+	&sx_stage_zlib,
+	&sx_stage_unzlib,
+	&sx_stage_base64,
+	&sx_stage_hex,
 	NULL
 };
 

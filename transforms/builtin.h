@@ -25,6 +25,12 @@ extern const struct sx_stage_ops sx_stage_head;
 extern const struct sx_stage_ops sx_stage_nl;
 extern const struct sx_stage_ops sx_stage_uniq;
 extern const struct sx_stage_ops sx_stage_dedup;
+extern const struct sx_stage_ops sx_stage_deflate;
+extern const struct sx_stage_ops sx_stage_inflate;
+extern const struct sx_stage_ops sx_stage_zlib;
+extern const struct sx_stage_ops sx_stage_unzlib;
+extern const struct sx_stage_ops sx_stage_base64;
+extern const struct sx_stage_ops sx_stage_hex;
 
 /* Adds every built-in stage to reg. Returns a status. */
 int sx_builtin_register(struct sx_registry *reg, struct sx_error *err);

@@ -1,4 +1,4 @@
-/* gzip.c - gzip and gunzip stages on zlib. */
+/* gzip.c - zlib stages: gzip/gunzip, zlib/unzlib and raw deflate/inflate. */
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,17 +7,35 @@
 #include "builtin.h"
 
 /*
- * Both stages let zlib write straight into the output handle's space, one
- * piece at a time, so memory stays at zlib's own state (about 256 KiB for
- * deflate, 40 KiB for inflate) whatever the expansion ratio. zlib counts
- * in 32-bit units; naive mode can hand over more than that, so input and
- * output are fed to it in pieces of at most ZPIECE bytes.
+ * The three formats differ only in the wrapper zlib writes around the
+ * deflate data (gzip header and CRC-32, zlib header and Adler-32, or
+ * none), which zlib picks from windowBits. So one compressor and one
+ * decompressor serve all six stages; a struct zformat names the wrapper,
+ * and each stage's init merely says which one it wants.
+ *
+ * Both directions let zlib write straight into the output handle's
+ * space, one piece at a time, so memory stays at zlib's own state (about
+ * 256 KiB for deflate, 40 KiB for inflate) whatever the expansion ratio.
+ * zlib counts in 32-bit units; naive mode can hand over more than that,
+ * so input and output are fed to it in pieces of at most ZPIECE bytes.
  *
  * gunzip reads concatenated members (as gzip -d does) and, like gzip,
  * ignores zero bytes padding the end of the data; any other byte after a
- * member is an error.
+ * member is an error. unzlib and inflate read exactly one stream, as
+ * zlib-flate and Python's zlib.decompress do: a byte after its end is an
+ * error, since neither format has a way to mark a second stream.
  */
 #define ZPIECE ((size_t)1 << 30)
+
+struct zformat {
+	const char *name;  /* in messages: "... gzip data ..." */
+	int window_bits;   /* deflateInit2/inflateInit2: picks the wrapper */
+	int members;       /* streams may follow one another, zero padded */
+};
+
+static const struct zformat fmt_gzip = { "gzip", 15 + 16, 1 };
+static const struct zformat fmt_zlib = { "zlib", 15, 0 };
+static const struct zformat fmt_raw = { "deflate", -15, 0 };
 
 static uInt piece(size_t n)
 {
@@ -32,9 +50,9 @@ static void use_owner(z_stream *zs, struct sx_stage *st)
 	zs->opaque = st->mem;
 }
 
-/* ---- gzip ---- */
+/* ---- compressors: gzip, zlib, deflate ---- */
 
-struct gzip_state {
+struct zip_state {
 	z_stream zs;
 	int level;
 	int ready;
@@ -55,9 +73,10 @@ static int parse_level(struct sx_stage *st, const char *arg, int *level)
 	return SX_OK;
 }
 
-static int gzip_init(struct sx_stage *st, int argc, char **argv)
+static int zip_init(struct sx_stage *st, int argc, char **argv,
+		    const struct zformat *fmt)
 {
-	struct gzip_state *s = st->priv;
+	struct zip_state *s = st->priv;
 
 	s->level = 6;
 	for (int i = 1; i < argc; i++) {
@@ -66,18 +85,33 @@ static int gzip_init(struct sx_stage *st, int argc, char **argv)
 			return rc;
 	}
 	use_owner(&s->zs, st);
-	if (deflateInit2(&s->zs, s->level, Z_DEFLATED, 15 + 16, 8,
+	if (deflateInit2(&s->zs, s->level, Z_DEFLATED, fmt->window_bits, 8,
 			 Z_DEFAULT_STRATEGY) != Z_OK)
 		return sx_mem_fail(st->mem, 0, &st->err);
 	s->ready = 1;
 	return SX_OK;
 }
 
+static int gzip_init(struct sx_stage *st, int argc, char **argv)
+{
+	return zip_init(st, argc, argv, &fmt_gzip);
+}
+
+static int zlib_init(struct sx_stage *st, int argc, char **argv)
+{
+	return zip_init(st, argc, argv, &fmt_zlib);
+}
+
+static int raw_init(struct sx_stage *st, int argc, char **argv)
+{
+	return zip_init(st, argc, argv, &fmt_raw);
+}
+
 /* Runs deflate over zs's input until it is consumed (or, with Z_FINISH,
  * until the stream ends). */
 static int deflate_out(struct sx_stage *st, struct sx_out *out, int flush)
 {
-	struct gzip_state *s = st->priv;
+	struct zip_state *s = st->priv;
 
 	for (;;) {
 		unsigned char *dst;
@@ -99,10 +133,10 @@ static int deflate_out(struct sx_stage *st, struct sx_out *out, int flush)
 	}
 }
 
-static int gzip_process(struct sx_stage *st, const unsigned char *in,
-			size_t len, struct sx_out *out)
+static int zip_process(struct sx_stage *st, const unsigned char *in,
+		       size_t len, struct sx_out *out)
 {
-	struct gzip_state *s = st->priv;
+	struct zip_state *s = st->priv;
 
 	while (len > 0) {
 		uInt n = piece(len);
@@ -119,18 +153,18 @@ static int gzip_process(struct sx_stage *st, const unsigned char *in,
 	return SX_OK;
 }
 
-static int gzip_finish(struct sx_stage *st, struct sx_out *out)
+static int zip_finish(struct sx_stage *st, struct sx_out *out)
 {
-	struct gzip_state *s = st->priv;
+	struct zip_state *s = st->priv;
 
 	s->zs.next_in = Z_NULL;
 	s->zs.avail_in = 0;
 	return deflate_out(st, out, Z_FINISH);
 }
 
-static void gzip_destroy(struct sx_stage *st)
+static void zip_destroy(struct sx_stage *st)
 {
-	struct gzip_state *s = st->priv;
+	struct zip_state *s = st->priv;
 
 	if (s->ready)
 		deflateEnd(&s->zs);
@@ -144,24 +178,55 @@ const struct sx_stage_ops sx_stage_gzip = {
 		 "  Compresses to one gzip member; default level 6.\n"
 		 "  The output decompresses with gzip -d.\n"
 		 "  Example: streamx -i big.log -o big.log.gz 'gzip -9'",
-	.priv_size = sizeof(struct gzip_state),
+	.priv_size = sizeof(struct zip_state),
 	.init = gzip_init,
-	.process = gzip_process,
-	.finish = gzip_finish,
-	.destroy = gzip_destroy,
+	.process = zip_process,
+	.finish = zip_finish,
+	.destroy = zip_destroy,
 };
 
-/* ---- gunzip ---- */
+const struct sx_stage_ops sx_stage_zlib = {
+	.abi = SX_STAGE_ABI,
+	.name = "zlib",
+	.summary = "compress to zlib format (like zlib-flate -compress), levels -1 .. -9",
+	.usage = "zlib [-1 .. -9 | --fast | --best]\n"
+		 "  Compresses to one zlib stream (RFC 1950); default level 6.\n"
+		 "  The output decompresses with zlib-flate -uncompress or pigz -dz.\n"
+		 "  Example: streamx -i page.html -o page.zz 'zlib -9'",
+	.priv_size = sizeof(struct zip_state),
+	.init = zlib_init,
+	.process = zip_process,
+	.finish = zip_finish,
+	.destroy = zip_destroy,
+};
+
+const struct sx_stage_ops sx_stage_deflate = {
+	.abi = SX_STAGE_ABI,
+	.name = "deflate",
+	.summary = "compress to raw deflate, no header (zlib wbits -15), levels -1 .. -9",
+	.usage = "deflate [-1 .. -9 | --fast | --best]\n"
+		 "  Compresses to raw deflate data (RFC 1951) with no header or\n"
+		 "  checksum; default level 6. The output decompresses with inflate.\n"
+		 "  Example: streamx -i body.json -o body.deflate 'deflate --best'",
+	.priv_size = sizeof(struct zip_state),
+	.init = raw_init,
+	.process = zip_process,
+	.finish = zip_finish,
+	.destroy = zip_destroy,
+};
+
+/* ---- decompressors: gunzip, unzlib, inflate ---- */
 
 enum member_state {
 	NO_MEMBER_YET,  /* nothing read */
-	IN_MEMBER,      /* inside a gzip member */
+	IN_MEMBER,      /* inside a gzip member or the stream */
 	AFTER_MEMBER,   /* a member ended; another or padding may follow */
 	PADDING         /* zero bytes after the last member */
 };
 
-struct gunzip_state {
+struct unzip_state {
 	z_stream zs;
+	const struct zformat *fmt;
 	enum member_state state;
 	uint64_t offset;        /* bytes of input consumed */
 	uint64_t member_start;  /* offset where the current member began */
@@ -169,45 +234,73 @@ struct gunzip_state {
 	int ready;
 };
 
-static int gunzip_init(struct sx_stage *st, int argc, char **argv)
+static int unzip_init(struct sx_stage *st, int argc, char **argv,
+		      const struct zformat *fmt)
 {
-	struct gunzip_state *s = st->priv;
+	struct unzip_state *s = st->priv;
 
 	if (argc > 1)
 		return sx_stage_fail(st, SX_EUSAGE, "unknown argument '%s'", argv[1]);
-	/* 15 + 16: a gzip wrapper only, the largest window. */
+	s->fmt = fmt;
 	use_owner(&s->zs, st);
-	if (inflateInit2(&s->zs, 15 + 16) != Z_OK)
+	if (inflateInit2(&s->zs, fmt->window_bits) != Z_OK)
 		return sx_mem_fail(st->mem, 0, &st->err);
 	s->ready = 1;
 	return SX_OK;
 }
 
-static int corrupt(struct sx_stage *st, uint64_t at)
+static int gunzip_init(struct sx_stage *st, int argc, char **argv)
 {
-	struct gunzip_state *s = st->priv;
+	return unzip_init(st, argc, argv, &fmt_gzip);
+}
+
+static int unzlib_init(struct sx_stage *st, int argc, char **argv)
+{
+	return unzip_init(st, argc, argv, &fmt_zlib);
+}
+
+static int inflate_init(struct sx_stage *st, int argc, char **argv)
+{
+	return unzip_init(st, argc, argv, &fmt_raw);
+}
+
+static int garbage(struct sx_stage *st, uint64_t at)
+{
+	struct unzip_state *s = st->priv;
+
+	return sx_stage_fail(st, SX_EDATA, "trailing garbage after %s data at byte %llu",
+			     s->fmt->name, (unsigned long long)at);
+}
+
+static int corrupt(struct sx_stage *st, uint64_t at, int zrc)
+{
+	struct unzip_state *s = st->priv;
 	const char *why = s->zs.msg ? s->zs.msg : "invalid data";
 
-	int bad_magic = at - s->member_start <= 2 ||
-			strcmp(why, "incorrect header check") == 0;
+	if (zrc == Z_NEED_DICT)
+		why = "needs a preset dictionary";
+	if (s->fmt->members) {
+		/* A member that does not start with gzip's magic is not
+		 * damaged gzip data but something else. */
+		int bad_magic = at - s->member_start <= 2 ||
+				strcmp(why, "incorrect header check") == 0;
 
-	if (bad_magic && s->members > 0)
-		return sx_stage_fail(st, SX_EDATA,
-				     "trailing garbage after gzip data at byte %llu",
-				     (unsigned long long)s->member_start);
-	if (bad_magic)
-		return sx_stage_fail(st, SX_EDATA,
-				     "not in gzip format at byte %llu",
-				     (unsigned long long)s->member_start);
-	return sx_stage_fail(st, SX_EDATA, "corrupt gzip data at byte %llu: %s",
-			     (unsigned long long)at, why);
+		if (bad_magic && s->members > 0)
+			return garbage(st, s->member_start);
+		if (bad_magic)
+			return sx_stage_fail(st, SX_EDATA,
+					     "not in gzip format at byte %llu",
+					     (unsigned long long)s->member_start);
+	}
+	return sx_stage_fail(st, SX_EDATA, "corrupt %s data at byte %llu: %s",
+			     s->fmt->name, (unsigned long long)at, why);
 }
 
 /* Inflates from zs's input until it is used up, the output space is left
  * unfilled, or the member ends. */
 static int inflate_out(struct sx_stage *st, struct sx_out *out)
 {
-	struct gunzip_state *s = st->priv;
+	struct unzip_state *s = st->priv;
 
 	for (;;) {
 		unsigned char *dst;
@@ -230,7 +323,7 @@ static int inflate_out(struct sx_stage *st, struct sx_out *out)
 		if (zrc == Z_BUF_ERROR)
 			return SX_OK; /* no progress possible: needs input */
 		if (zrc != Z_OK)
-			return corrupt(st, s->offset);
+			return corrupt(st, s->offset, zrc);
 		if (s->zs.avail_in == 0 && s->zs.avail_out > 0)
 			return SX_OK;
 	}
@@ -239,16 +332,16 @@ static int inflate_out(struct sx_stage *st, struct sx_out *out)
 /* Decides what the byte at the current position starts. */
 static int between_members(struct sx_stage *st, unsigned char c)
 {
-	struct gunzip_state *s = st->priv;
+	struct unzip_state *s = st->priv;
 
+	if (s->state == AFTER_MEMBER && !s->fmt->members)
+		return garbage(st, s->offset);
 	if ((s->state == AFTER_MEMBER || s->state == PADDING) && c == 0) {
 		s->state = PADDING;
 		return SX_OK;
 	}
 	if (s->state == PADDING)
-		return sx_stage_fail(st, SX_EDATA,
-				     "trailing garbage after gzip data at byte %llu",
-				     (unsigned long long)s->offset);
+		return garbage(st, s->offset);
 	if (s->state == AFTER_MEMBER && inflateReset(&s->zs) != Z_OK)
 		return sx_stage_fail(st, SX_EDATA, "cannot reset zlib inflate");
 	s->state = IN_MEMBER;
@@ -256,10 +349,10 @@ static int between_members(struct sx_stage *st, unsigned char c)
 	return SX_OK;
 }
 
-static int gunzip_process(struct sx_stage *st, const unsigned char *in,
-			  size_t len, struct sx_out *out)
+static int unzip_process(struct sx_stage *st, const unsigned char *in,
+			 size_t len, struct sx_out *out)
 {
-	struct gunzip_state *s = st->priv;
+	struct unzip_state *s = st->priv;
 
 	while (len > 0) {
 		uInt n;
@@ -291,14 +384,15 @@ static int gunzip_process(struct sx_stage *st, const unsigned char *in,
 	return SX_OK;
 }
 
-static int gunzip_finish(struct sx_stage *st, struct sx_out *out)
+static int unzip_finish(struct sx_stage *st, struct sx_out *out)
 {
-	struct gunzip_state *s = st->priv;
+	struct unzip_state *s = st->priv;
 	int rc;
 
 	if (s->state == NO_MEMBER_YET)
 		return sx_stage_fail(st, SX_EDATA,
-				     "unexpected end of input at byte 0: no gzip data");
+				     "unexpected end of input at byte 0: no %s data",
+				     s->fmt->name);
 	if (s->state != IN_MEMBER)
 		return SX_OK;
 	s->zs.next_in = Z_NULL;
@@ -306,18 +400,18 @@ static int gunzip_finish(struct sx_stage *st, struct sx_out *out)
 	rc = inflate_out(st, out);
 	if (rc || s->state != IN_MEMBER)
 		return rc;
+	/* gzip: one or two bytes after a member cannot be told from a
+	 * truncated magic number; like gzip, call them garbage. */
 	if (s->members > 0 && s->offset - s->member_start < 2)
-		return sx_stage_fail(st, SX_EDATA,
-				     "trailing garbage after gzip data at byte %llu",
-				     (unsigned long long)s->member_start);
+		return garbage(st, s->member_start);
 	return sx_stage_fail(st, SX_EDATA,
-			     "unexpected end of input at byte %llu: truncated gzip data",
-			     (unsigned long long)s->offset);
+			     "unexpected end of input at byte %llu: truncated %s data",
+			     (unsigned long long)s->offset, s->fmt->name);
 }
 
-static void gunzip_destroy(struct sx_stage *st)
+static void unzip_destroy(struct sx_stage *st)
 {
-	struct gunzip_state *s = st->priv;
+	struct unzip_state *s = st->priv;
 
 	if (s->ready)
 		inflateEnd(&s->zs);
@@ -331,9 +425,39 @@ const struct sx_stage_ops sx_stage_gunzip = {
 		 "  Decompresses everything gzip writes, member after member;\n"
 		 "  zero padding at the end is ignored, anything else is an error.\n"
 		 "  Example: streamx -i access.log.gz 'gunzip | upper'",
-	.priv_size = sizeof(struct gunzip_state),
+	.priv_size = sizeof(struct unzip_state),
 	.init = gunzip_init,
-	.process = gunzip_process,
-	.finish = gunzip_finish,
-	.destroy = gunzip_destroy,
+	.process = unzip_process,
+	.finish = unzip_finish,
+	.destroy = unzip_destroy,
+};
+
+const struct sx_stage_ops sx_stage_unzlib = {
+	.abi = SX_STAGE_ABI,
+	.name = "unzlib",
+	.summary = "decompress one zlib stream (like zlib-flate -uncompress)",
+	.usage = "unzlib\n"
+		 "  Decompresses one zlib stream (RFC 1950) and checks its Adler-32;\n"
+		 "  any byte after the stream's end is an error.\n"
+		 "  Example: streamx -i page.zz -o page.html 'unzlib'",
+	.priv_size = sizeof(struct unzip_state),
+	.init = unzlib_init,
+	.process = unzip_process,
+	.finish = unzip_finish,
+	.destroy = unzip_destroy,
+};
+
+const struct sx_stage_ops sx_stage_inflate = {
+	.abi = SX_STAGE_ABI,
+	.name = "inflate",
+	.summary = "decompress one raw deflate stream (zlib wbits -15)",
+	.usage = "inflate\n"
+		 "  Decompresses one stream of raw deflate data (RFC 1951, no header\n"
+		 "  or checksum); any byte after the stream's end is an error.\n"
+		 "  Example: streamx -i body.deflate 'inflate | upper'",
+	.priv_size = sizeof(struct unzip_state),
+	.init = inflate_init,
+	.process = unzip_process,
+	.finish = unzip_finish,
+	.destroy = unzip_destroy,
 };
