@@ -52,6 +52,8 @@ static ssize_t mem_read(struct sx_source *src, void *buf, size_t n,
 		n = src->max_chunk;
 	if (n > left)
 		n = left;
+	if (n == 0)
+		return 0; /* mem may be NULL for an empty source */
 	memcpy(buf, src->mem + src->offset, n);
 	src->offset += n;
 	return (ssize_t)n;
