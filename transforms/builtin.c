@@ -7,6 +7,8 @@ static const struct sx_stage_ops *const builtins[] = {
 	&sx_stage_lower,
 	&sx_stage_gzip,
 	&sx_stage_gunzip,
+	&sx_stage_sort,
+	&sx_stage_tail,
 	NULL
 };
 
