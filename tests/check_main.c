@@ -14,6 +14,7 @@ int main(void)
 	srunner_add_suite(sr, util_suite());
 	srunner_add_suite(sr, gen_suite());
 	srunner_add_suite(sr, opts_suite());
+	srunner_add_suite(sr, sort_suite());
 	srunner_add_suite(sr, stages_suite());
 	srunner_add_suite(sr, pipeline_suite());
 	srunner_add_suite(sr, memory_suite());

@@ -23,6 +23,7 @@ Suite *batch_suite(void);
 Suite *progress_suite(void);
 Suite *finish_suite(void);
 Suite *opts_suite(void);
+Suite *sort_suite(void);
 
 /* The result of running a pipeline over memory. out is malloc'd. */
 struct run_result {
