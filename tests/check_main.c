@@ -18,6 +18,7 @@ int main(void)
 	srunner_add_suite(sr, text_suite());
 	srunner_add_suite(sr, lines_suite());
 	srunner_add_suite(sr, codec_suite());
+	srunner_add_suite(sr, sort_suite());
 	srunner_add_suite(sr, stages_suite());
 	srunner_add_suite(sr, pipeline_suite());
 	srunner_add_suite(sr, memory_suite());
@@ -28,6 +29,7 @@ int main(void)
 	srunner_add_suite(sr, finish_suite());
 	srunner_add_suite(sr, cli_suite());
 	srunner_add_suite(sr, plugin_suite());
+	srunner_add_suite(sr, chains_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -24,10 +24,12 @@ Suite *progress_suite(void);
 Suite *finish_suite(void);
 Suite *opts_suite(void);
 Suite *plugin_suite(void);
+Suite *chains_suite(void);
 Suite *count_suite(void);
 Suite *text_suite(void);
 Suite *lines_suite(void);
 Suite *codec_suite(void);
+Suite *sort_suite(void);
 
 /* The result of running a pipeline over memory. out is malloc'd. */
 struct run_result {
