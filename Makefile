@@ -38,7 +38,9 @@ CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check)
 CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check)
 
 ALL_CFLAGS = $(SX_CPPFLAGS) $(CPPFLAGS) $(SX_CFLAGS) $(ZLIB_CFLAGS) $(CRYPTO_CFLAGS) $(CFLAGS)
-EXT_LIBS = $(ZLIB_LIBS) $(CRYPTO_LIBS) $(LIBS)
+# streamx does not link libcrypto: the sha256 stage loads it when it is
+# used (the tests link it, to check digests in process).
+EXT_LIBS = $(ZLIB_LIBS) $(LIBS)
 
 LIB_SRC = $(wildcard lib/*.c) $(wildcard transforms/*.c)
 CMD_SRC = $(wildcard cmd/*.c)
@@ -82,7 +84,7 @@ TEST_CMD_OBJ = $(BUILD)/cmd/memwatch.o $(BUILD)/cmd/report.o $(BUILD)/cmd/cli.o 
 
 $(TEST_RUNNER): $(TEST_OBJ) $(TEST_CMD_OBJ) $(LIBRARY)
 	$(CC) $(SX_LDFLAGS) $(LDFLAGS) -rdynamic -o $@ $(TEST_OBJ) $(TEST_CMD_OBJ) \
-		-Wl,--whole-archive $(LIBRARY) -Wl,--no-whole-archive $(CHECK_LIBS) $(EXT_LIBS)
+		-Wl,--whole-archive $(LIBRARY) -Wl,--no-whole-archive $(CHECK_LIBS) $(CRYPTO_LIBS) $(EXT_LIBS)
 
 # Plugins: the example users read, and broken ones the tests load.
 EXAMPLE_PLUGIN = $(BUILD)/examples/squeeze.so
