@@ -254,7 +254,10 @@ START_TEST(test_spill_emit_both_modes)
 		ck_assert_int_eq(b.status, SX_OK);
 		ck_assert_uint_eq(a.out_len, sizes[i]);
 		ck_assert_uint_eq(b.out_len, sizes[i]);
-		ck_assert_mem_eq(b.out, in, sizes[i]);
+		if (sizes[i] > 0) {
+			ck_assert_mem_eq(a.out, in, sizes[i]);
+			ck_assert_mem_eq(b.out, in, sizes[i]);
+		}
 		free(a.out);
 		free(b.out);
 		free(in);
