@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "builtin.h"
+#include "swar.h"
 
 /*
  * Each output byte depends on one input byte only, so a chunk is mapped
@@ -10,22 +11,6 @@
  * there is no state. Case mapping is ASCII only, as `tr a-z A-Z` in the C
  * locale: bytes >= 0x80 pass through untouched.
  */
-typedef void (*map_fn)(unsigned char *restrict dst,
-		       const unsigned char *restrict src, size_t n);
-
-#define ONES 0x0101010101010101ULL
-
-/* Eight bytes at a time (SWAR): bit 7 of each byte of the result is set
- * where that byte lies in [lo, hi]. Bytes >= 0x80 never match. Each sum
- * stays below 0x100 per byte, so no carry crosses into a neighbour. */
-static uint64_t in_range(uint64_t x, unsigned char lo, unsigned char hi)
-{
-	uint64_t low7 = x & (0x7f * ONES);
-	uint64_t above_hi = low7 + (uint64_t)(0x7f - hi) * ONES;
-	uint64_t from_lo = low7 + (uint64_t)(0x80 - lo) * ONES;
-
-	return (from_lo ^ above_hi) & ~x & (0x80 * ONES);
-}
 
 /* Adds delta (+32 or -32) to every byte of src in [lo, hi]. */
 static void map_case(unsigned char *restrict dst, const unsigned char *restrict src,
@@ -37,7 +22,7 @@ static void map_case(unsigned char *restrict dst, const unsigned char *restrict 
 		uint64_t x, flip;
 
 		memcpy(&x, src + i, 8);
-		flip = in_range(x, lo, hi) >> 2; /* 0x80 -> 0x20 */
+		flip = sx_swar_in_range(x, lo, hi) >> 2; /* 0x80 -> 0x20 */
 		x = up ? x - flip : x + flip;
 		memcpy(dst + i, &x, 8);
 	}
@@ -60,26 +45,6 @@ static void map_lower(unsigned char *restrict dst, const unsigned char *restrict
 	map_case(dst, src, n, 'A', 'Z', 0);
 }
 
-static int map_chunk(map_fn map, const unsigned char *in, size_t len,
-		     struct sx_out *out)
-{
-	while (len > 0) {
-		unsigned char *dst;
-		size_t avail;
-		int rc = sx_out_space(out, &dst, &avail);
-
-		if (rc)
-			return rc;
-		if (avail > len)
-			avail = len;
-		map(dst, in, avail);
-		sx_out_commit(out, avail);
-		in += avail;
-		len -= avail;
-	}
-	return SX_OK;
-}
-
 static int cat_process(struct sx_stage *st, const unsigned char *in,
 		       size_t len, struct sx_out *out)
 {
@@ -91,14 +56,14 @@ static int upper_process(struct sx_stage *st, const unsigned char *in,
 			 size_t len, struct sx_out *out)
 {
 	(void)st;
-	return map_chunk(map_upper, in, len, out);
+	return sx_out_map(out, in, len, map_upper);
 }
 
 static int lower_process(struct sx_stage *st, const unsigned char *in,
 			 size_t len, struct sx_out *out)
 {
 	(void)st;
-	return map_chunk(map_lower, in, len, out);
+	return sx_out_map(out, in, len, map_lower);
 }
 
 const struct sx_stage_ops sx_stage_cat = {

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "builtin.h"
+#include "swar.h"
 #include "opts.h"
 
 /*
@@ -52,19 +53,6 @@ static inline int put(struct sx_out *out, const void *p, size_t n)
 
 /* ---- rot13 ---- */
 
-#define ONES 0x0101010101010101ULL
-
-/* Bit 7 of each byte set where that byte lies in [lo, hi] (lo, hi < 0x80;
- * bytes >= 0x80 never match). The same SWAR test as bytes.c uses. */
-static inline uint64_t in_range(uint64_t x, unsigned char lo, unsigned char hi)
-{
-	uint64_t low7 = x & (0x7f * ONES);
-	uint64_t above_hi = low7 + (uint64_t)(0x7f - hi) * ONES;
-	uint64_t from_lo = low7 + (uint64_t)(0x80 - lo) * ONES;
-
-	return (from_lo ^ above_hi) & ~x & (0x80 * ONES);
-}
-
 static unsigned char rot13_byte(unsigned char c)
 {
 	unsigned char folded = c | 0x20;
@@ -88,9 +76,9 @@ static void rot13_map(unsigned char *restrict dst,
 		uint64_t x, folded, letter, first;
 
 		memcpy(&x, src + i, 8);
-		folded = x | (0x20 * ONES);
-		letter = in_range(folded, 'a', 'z');
-		first = in_range(folded, 'a', 'm');
+		folded = x | (0x20 * SX_ONES);
+		letter = sx_swar_in_range(folded, 'a', 'z');
+		first = sx_swar_in_range(folded, 'a', 'm');
 		x += (first >> 7) * 13;
 		x -= ((letter & ~first) >> 7) * 13;
 		memcpy(dst + i, &x, 8);
@@ -103,21 +91,7 @@ static int rot13_process(struct sx_stage *st, const unsigned char *in,
 			 size_t len, struct sx_out *out)
 {
 	(void)st;
-	while (len > 0) {
-		unsigned char *dst;
-		size_t avail;
-		int rc = sx_out_space(out, &dst, &avail);
-
-		if (rc)
-			return rc;
-		if (avail > len)
-			avail = len;
-		rot13_map(dst, in, avail);
-		sx_out_commit(out, avail);
-		in += avail;
-		len -= avail;
-	}
-	return SX_OK;
+	return sx_out_map(out, in, len, rot13_map);
 }
 
 /* ---- replace ---- */

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "builtin.h"
+#include "swar.h"
 #include "opts.h"
 
 /*
@@ -781,19 +782,6 @@ static int tr_init(struct sx_stage *st, int argc, char **argv)
 
 /* ---- process ---- */
 
-#define ONES 0x0101010101010101ULL
-
-/* Bit 7 of each byte set where that byte lies in [lo, hi] (ASCII only),
- * the SWAR test of bytes.c. */
-static inline uint64_t in_range(uint64_t x, unsigned char lo, unsigned char hi)
-{
-	uint64_t low7 = x & (0x7f * ONES);
-	uint64_t above_hi = low7 + (uint64_t)(0x7f - hi) * ONES;
-	uint64_t from_lo = low7 + (uint64_t)(0x80 - lo) * ONES;
-
-	return (from_lo ^ above_hi) & ~x & (0x80 * ONES);
-}
-
 /* Results stay inside ASCII, so no byte carries into the next. */
 static size_t run_shift(const struct tr_state *s, unsigned char *restrict dst,
 			const unsigned char *restrict src, size_t n)
@@ -805,7 +793,7 @@ static size_t run_shift(const struct tr_state *s, unsigned char *restrict dst,
 		uint64_t x, add;
 
 		memcpy(&x, src + i, 8);
-		add = (in_range(x, s->lo, s->hi) >> 7) * step;
+		add = (sx_swar_in_range(x, s->lo, s->hi) >> 7) * step;
 		x = s->delta < 0 ? x - add : x + add;
 		memcpy(dst + i, &x, 8);
 	}
