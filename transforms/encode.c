@@ -119,33 +119,45 @@ static void b64_tables(struct b64_state *s)
 	}
 }
 
+/* Parses "[-d] [-X WIDTH]" for base64 and hex: shortopts is "d" and the
+ * width letter, longs the long names; *width keeps its default unless
+ * given. Returns a status. */
+static int parse_codec_args(struct sx_stage *st, int argc, char **argv,
+			    const char *shortopts, const struct sx_opt_long *longs,
+			    int *decode, size_t *width)
+{
+	struct sx_opts o;
+	uint64_t n;
+	int c;
+
+	sx_opts_init(&o, st, argc, argv);
+	while ((c = sx_opts_next(&o, shortopts, longs)) > 0) {
+		if (c == 'd') {
+			*decode = 1;
+		} else {
+			if (sx_opts_count(&o, MAX_WIDTH, 0, &n))
+				return SX_EUSAGE;
+			*width = (size_t)n;
+		}
+	}
+	if (c < 0)
+		return c;
+	return sx_opts_want(&o, 0, 0, "") ? SX_EUSAGE : SX_OK;
+}
+
 static int b64_init(struct sx_stage *st, int argc, char **argv)
 {
 	static const struct sx_opt_long longs[] = {
 		{ "decode", 0, 'd' }, { "wrap", 1, 'w' }, { NULL, 0, 0 }
 	};
 	struct b64_state *s = st->priv;
-	struct sx_opts o;
-	uint64_t n;
-	int c;
+	int rc;
 
 	s->w.wrap = B64_WRAP;
-	sx_opts_init(&o, st, argc, argv);
-	while ((c = sx_opts_next(&o, "dw:", longs)) > 0) {
-		if (c == 'd') {
-			s->decode = 1;
-		} else {
-			if (sx_opts_count(&o, MAX_WIDTH, 0, &n))
-				return SX_EUSAGE;
-			s->w.wrap = (size_t)n;
-		}
-	}
-	if (c < 0)
-		return c;
-	if (sx_opts_want(&o, 0, 0, ""))
-		return SX_EUSAGE;
-	b64_tables(s);
-	return SX_OK;
+	rc = parse_codec_args(st, argc, argv, "dw:", longs, &s->decode, &s->w.wrap);
+	if (rc == SX_OK)
+		b64_tables(s);
+	return rc;
 }
 
 static void b64_groups(const struct b64_state *s, unsigned char *restrict dst,
@@ -507,27 +519,13 @@ static int hex_init(struct sx_stage *st, int argc, char **argv)
 		{ "decode", 0, 'd' }, { "cols", 1, 'c' }, { NULL, 0, 0 }
 	};
 	struct hex_state *s = st->priv;
-	struct sx_opts o;
-	uint64_t n;
-	int c;
+	int rc;
 
 	s->w.wrap = HEX_COLS;
-	sx_opts_init(&o, st, argc, argv);
-	while ((c = sx_opts_next(&o, "dc:", longs)) > 0) {
-		if (c == 'd') {
-			s->decode = 1;
-		} else {
-			if (sx_opts_count(&o, MAX_WIDTH, 0, &n))
-				return SX_EUSAGE;
-			s->w.wrap = (size_t)n;
-		}
-	}
-	if (c < 0)
-		return c;
-	if (sx_opts_want(&o, 0, 0, ""))
-		return SX_EUSAGE;
-	hex_tables(s);
-	return SX_OK;
+	rc = parse_codec_args(st, argc, argv, "dc:", longs, &s->decode, &s->w.wrap);
+	if (rc == SX_OK)
+		hex_tables(s);
+	return rc;
 }
 
 /* Lines of wrap bytes (2 * wrap digits), written in place; a digit pair
