@@ -38,6 +38,7 @@ struct options {
 	enum progress_mode progress;
 	enum stats_format stats;
 	size_t buffer_size;
+	unsigned threads;
 	uint64_t mem_limit;
 	struct memwatch_config watch;
 };
@@ -53,6 +54,9 @@ static void print_help(void)
 	      "      --stream          fixed-buffer streaming in constant memory (default)\n"
 	      "      --naive           read the whole input, transform it whole, write it\n"
 	      "  -b, --buffer-size N   stream buffer size, K/M/G suffixes (default 64K)\n"
+	      "  -T, --threads N       run stages in up to N threads, and let gzip compress\n"
+	      "                        with N (default: the number of online CPUs; 1: one\n"
+	      "                        thread; the output is the same for every N)\n"
 	      "  -f, --force           overwrite an existing output file\n"
 	      "      --stats[=FORMAT]  report bytes, time, throughput, peak RSS and tracked\n"
 	      "                        memory per owner on stderr at the end (text|json)\n"
@@ -124,6 +128,28 @@ static int parse_buffer_size(const char *arg, size_t *out)
 	return 0;
 }
 
+#define MAX_THREADS 256
+
+static int parse_threads(const char *arg, unsigned *out)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || n < 1 || n > MAX_THREADS)
+		return usage_error("invalid thread count '%s' (1 to %d)", arg, MAX_THREADS);
+	*out = (unsigned)n;
+	return 0;
+}
+
+static unsigned online_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > MAX_THREADS ? MAX_THREADS : (unsigned)n;
+}
+
 static int parse_size_option(const char *opt, const char *arg, uint64_t *out)
 {
 	if (sx_parse_size(arg, out) != 0 || *out == 0)
@@ -167,6 +193,7 @@ static const struct option long_options[] = {
 	{ "stream", no_argument, NULL, OPT_STREAM },
 	{ "naive", no_argument, NULL, OPT_NAIVE },
 	{ "buffer-size", required_argument, NULL, 'b' },
+	{ "threads", required_argument, NULL, 'T' },
 	{ "force", no_argument, NULL, 'f' },
 	{ "stats", optional_argument, NULL, OPT_STATS },
 	{ "mem-limit", required_argument, NULL, OPT_MEM_LIMIT },
@@ -195,6 +222,7 @@ static int parse_option(int c, struct options *o, char **argv)
 	case OPT_NAIVE: o->naive = 1; break;
 	case 'f': o->force = 1; break;
 	case 'b': return parse_buffer_size(optarg, &o->buffer_size) ? EXIT_USAGE : -1;
+	case 'T': return parse_threads(optarg, &o->threads) ? EXIT_USAGE : -1;
 	case OPT_STATS: return parse_stats(optarg, &o->stats) ? EXIT_USAGE : -1;
 	case OPT_MEM_LIMIT:
 		return parse_size_option("mem-limit", optarg, &o->mem_limit) ? EXIT_USAGE : -1;
@@ -229,7 +257,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 
 	opterr = 0;
 	optind = 0; /* glibc: start afresh, even after an earlier pass */
-	while ((c = getopt_long(argc, argv, ":i:o:b:fhV", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":i:o:b:T:fhV", long_options, NULL)) != -1) {
 		int rc = parse_option(c, o, argv);
 		if (rc >= 0)
 			return rc;
@@ -276,6 +304,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	int rc;
 
 	o->buffer_size = DEFAULT_BUFFER;
+	o->threads = online_cpus();
 	o->leak_check = getenv("STREAMX_LEAK_CHECK") &&
 			strcmp(getenv("STREAMX_LEAK_CHECK"), "1") == 0;
 	rc = parse_env_options(o, argv[0]);
@@ -493,6 +522,7 @@ static int prepare(struct job *j)
 		cli_error("%s", err.msg);
 		return cli_exit_status(err.status);
 	}
+	sx_pipeline_set_threads(j->pl, o->threads);
 	if (open_input(o->input, &j->in_fd, &in_sb) ||
 	    output_open(&j->out, o->output, o->force, &in_sb))
 		return EXIT_FAILURE_;

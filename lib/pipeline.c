@@ -57,6 +57,7 @@ static int init_stage(struct sx_pipeline *pl, size_t i,
 	snprintf(name, sizeof(name), "%.32s (stage %zu)", ops->name, i + 1);
 	st->ops = ops;
 	st->index = (unsigned)i;
+	st->threads = 1;
 	st->mem = sx_mem_owner_new(pl->mem, name);
 	st->priv = sx_calloc(st->mem, 1, ops->priv_size ? ops->priv_size : 1);
 	if (!st->priv)
@@ -87,6 +88,7 @@ static struct sx_pipeline *alloc_pipeline(size_t count,
 		acct = &pl->own_mem;
 	}
 	pl->mem = acct;
+	pl->threads = 1;
 	pl->owner = sx_mem_owner_new(acct, "pipeline");
 	pl->input = sx_mem_owner_new(acct, "input");
 	pl->stages = sx_calloc(pl->owner, count, sizeof(*pl->stages));
@@ -122,6 +124,13 @@ int sx_pipeline_new(struct sx_pipeline **out, const struct sx_registry *reg,
 	}
 	*out = pl;
 	return SX_OK;
+}
+
+void sx_pipeline_set_threads(struct sx_pipeline *pl, unsigned n)
+{
+	pl->threads = n ? n : 1;
+	for (size_t k = 0; k < pl->count; k++)
+		pl->stages[k].threads = pl->threads;
 }
 
 size_t sx_pipeline_buffers(const struct sx_pipeline *pl)

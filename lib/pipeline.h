@@ -45,6 +45,7 @@ struct sx_pipeline {
 	struct sx_mem_owner *owner;   /* "pipeline" */
 	struct sx_mem_owner *input;   /* "input" */
 	int used;                     /* a pipeline runs once */
+	unsigned threads;             /* see sx_pipeline_set_threads */
 	struct sx_mem_account own_mem; /* used when the caller gives none */
 };
 
@@ -70,7 +71,14 @@ int sx_pipeline_stream(struct sx_pipeline *pl, struct sx_source *src,
 int sx_pipeline_naive(struct sx_pipeline *pl, struct sx_source *src,
 		      struct sx_sink *sink, struct sx_error *err);
 
-/* Buffers the stream driver takes from its pool: one per stage plus one. */
+/* Lets the run use n threads (0 counts as 1): the stream driver then runs
+ * stages in up to n threads joined by bounded queues, and each stage may
+ * start up to n threads of its own (parallel gzip). 1, the default, is the
+ * single-thread driver. Call before running. */
+void sx_pipeline_set_threads(struct sx_pipeline *pl, unsigned n);
+
+/* Buffers the stream driver takes from its pool for the thread count set:
+ * one per stage plus one, and with threads a few more per queue. */
 size_t sx_pipeline_buffers(const struct sx_pipeline *pl);
 
 #endif

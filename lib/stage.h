@@ -33,7 +33,12 @@
  * memory is counted under its name and held to the run's budget.
  */
 
-#define SX_STAGE_ABI 2
+#define SX_STAGE_ABI 3
+
+/* Stage flags (sx_stage_ops.flags). */
+/* Output is the input, byte for byte: a driver may move the bytes
+ * without calling process (with splice or copy_file_range). */
+#define SX_STAGE_COPIES 1u
 
 struct sx_out {
 	unsigned char *buf;
@@ -98,6 +103,7 @@ struct sx_stage_ops {
 	/* Frees what init and process allocated (not priv). May be NULL.
 	 * Called once for every stage whose init was called, even failed. */
 	void (*destroy)(struct sx_stage *st);
+	unsigned flags;        /* SX_STAGE_* */
 };
 
 struct sx_stage {
@@ -108,6 +114,11 @@ struct sx_stage {
 	/* input consumed before the current call; atomic for snapshots */
 	atomic_uint_fast64_t bytes_in;
 	struct sx_error err; /* the stage's own failure */
+	/* Threads the stage may use for its own work (1: none of its own).
+	 * Set before the first process call; a stage that starts threads
+	 * starts them then, and joins them in finish or destroy. Its output
+	 * handle is still used from the calling thread only. */
+	unsigned threads;
 };
 
 /* Records a failure of the stage; returns status. */

@@ -73,6 +73,7 @@ const struct sx_stage_ops sx_stage_cat = {
 	.usage = "cat\n  Passes every byte through unchanged.\n"
 		 "  Example: streamx -i in.txt -o out.txt 'cat'",
 	.process = cat_process,
+	.flags = SX_STAGE_COPIES,
 };
 
 const struct sx_stage_ops sx_stage_upper = {
