@@ -5,9 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pipeline_run.h"
 #include "spec.h"
+#include "zerocopy.h"
 
-#define NO_STAGE SIZE_MAX
 
 static void destroy_stages(struct sx_pipeline *pl, size_t n)
 {
@@ -135,26 +136,18 @@ void sx_pipeline_set_threads(struct sx_pipeline *pl, unsigned n)
 
 size_t sx_pipeline_buffers(const struct sx_pipeline *pl)
 {
+	if (pl->threads > 1 && pl->count > 1)
+		return sx_pipeline_threaded_buffers(pl);
 	return pl->count + 1;
 }
 
-/* One run of a pipeline: its outputs, where the last one goes, and the
- * first stage that said it needs no more input. */
-struct run {
-	struct sx_pipeline *pl;
-	struct sx_out *outs;
-	struct sx_sink *sink;
-	struct sx_error *err;
-	size_t done_stage;
-};
-
 /* Records what a stage's call returned: the first failure becomes the
  * run's error, named after the stage; the innermost SX_DONE is noted. */
-static int note(struct run *run, size_t k, int rc)
+static int note(struct sx_run *run, size_t k, int rc)
 {
 	struct sx_stage *st = &run->pl->stages[k];
 
-	if (rc == SX_DONE && run->done_stage == NO_STAGE)
+	if (rc == SX_DONE && run->done_stage == SX_NO_STAGE)
 		run->done_stage = k;
 	if (rc < 0 && run->err->status == SX_OK) {
 		if (st->err.status == SX_OK)
@@ -165,7 +158,7 @@ static int note(struct run *run, size_t k, int rc)
 	return rc;
 }
 
-static int feed(struct run *run, size_t k, const unsigned char *in, size_t len)
+int sx_run_feed(struct sx_run *run, size_t k, const unsigned char *in, size_t len)
 {
 	struct sx_stage *st = &run->pl->stages[k];
 	int rc = st->ops->process(st, in, len, &run->outs[k]);
@@ -174,87 +167,108 @@ static int feed(struct run *run, size_t k, const unsigned char *in, size_t len)
 	return note(run, k, rc);
 }
 
+static struct sx_run *run_of(struct sx_out *out, size_t *k)
+{
+	struct sx_run *run = out->ctx;
+
+	*k = (size_t)(out - run->outs);
+	return run;
+}
+
 /* The stream driver's drain: stage k's full buffer goes to stage k+1, the
  * last stage's to the sink. */
 static int pass_on(struct sx_out *out)
 {
-	struct run *run = out->ctx;
-	size_t k = (size_t)(out - run->outs);
-	size_t len = out->len;
-	int rc;
+	size_t k, len = out->len;
+	struct sx_run *run = run_of(out, &k);
 
 	out->len = 0;
 	if (len == 0)
 		return SX_OK;
 	if (k + 1 < run->pl->count)
-		return feed(run, k + 1, out->buf, len);
-	rc = run->sink->write(run->sink, out->buf, len, run->err);
-	return rc;
+		return sx_run_feed(run, k + 1, out->buf, len);
+	return run->sink->write(run->sink, out->buf, len, run->err);
 }
 
 /* The stream driver's pass: data that would fill stage k's empty buffer
  * goes straight to stage k+1 (borrowed for the call) or the sink. */
 static int pass_through(struct sx_out *out, const unsigned char *data, size_t n)
 {
-	struct run *run = out->ctx;
-	size_t k = (size_t)(out - run->outs);
+	size_t k;
+	struct sx_run *run = run_of(out, &k);
 
 	if (k + 1 < run->pl->count)
-		return feed(run, k + 1, data, n);
+		return sx_run_feed(run, k + 1, data, n);
 	return run->sink->write(run->sink, data, n, run->err);
 }
 
-static int finish_stage(struct run *run, size_t k)
+void sx_run_wire(struct sx_run *run, struct sx_buf **bufs)
+{
+	for (size_t k = run->first; k < run->end; k++) {
+		struct sx_out *out = &run->outs[k];
+
+		out->buf = bufs[k - run->first]->data;
+		out->cap = bufs[k - run->first]->size;
+		out->drain = pass_on;
+		out->pass = pass_through;
+		out->ctx = run;
+		out->err = run->err;
+	}
+}
+
+static int finish_stage(struct sx_run *run, size_t k)
 {
 	struct sx_stage *st = &run->pl->stages[k];
+	struct sx_out *out = &run->outs[k];
 	int rc = SX_OK;
 
 	if (st->ops->finish)
-		rc = note(run, k, st->ops->finish(st, &run->outs[k]));
-	if (rc == SX_OK || (rc == SX_DONE && run->done_stage == k))
-		rc = pass_on(&run->outs[k]);
-	return rc;
+		rc = note(run, k, st->ops->finish(st, out));
+	if ((rc == SX_OK || (rc == SX_DONE && run->done_stage == k)) && out->len > 0)
+		rc = out->drain(out);
+	return rc == SX_DONE && run->done_stage == k ? SX_OK : rc;
 }
 
-/* Finishes stages start.. in order; a stage that needs no more input makes
- * the stages before it irrelevant, so the walk jumps to it. */
-static int finish_from(struct run *run, size_t start)
+/* A stage that needs no more input makes the stages before it
+ * irrelevant, so the walk jumps to it. */
+int sx_run_finish(struct sx_run *run, size_t start)
 {
 	size_t k = start;
 
-	while (k < run->pl->count) {
+	while (k < run->end) {
 		int rc;
 
-		run->done_stage = NO_STAGE;
+		run->done_stage = SX_NO_STAGE;
 		rc = finish_stage(run, k);
 		if (rc < 0)
 			return rc;
-		if (rc == SX_DONE && run->done_stage != NO_STAGE &&
+		if (rc == SX_DONE && run->done_stage != SX_NO_STAGE &&
 		    run->done_stage > k) {
 			k = run->done_stage;
 			continue;
 		}
+		if (rc == SX_DONE)
+			return rc; /* from beyond the range: nothing more is wanted */
 		k++;
 	}
 	return SX_OK;
 }
 
-static int read_and_feed(struct run *run, struct sx_source *src,
-			 struct sx_buf *rbuf)
+int sx_run_read(struct sx_run *run, struct sx_source *src, struct sx_buf *rbuf)
 {
 	for (;;) {
 		ssize_t got = src->read(src, rbuf->data, rbuf->size, run->err);
 
 		if (got <= 0)
 			return (int)got;
-		int rc = feed(run, 0, rbuf->data, (size_t)got);
+		int rc = sx_run_feed(run, run->first, rbuf->data, (size_t)got);
 		if (rc)
 			return rc;
 	}
 }
 
-static int acquire_all(struct sx_pool *pool, struct sx_buf **bufs, size_t n,
-		       struct sx_error *err)
+int sx_run_acquire(struct sx_pool *pool, struct sx_buf **bufs, size_t n,
+		   struct sx_error *err)
 {
 	for (size_t i = 0; i < n; i++) {
 		bufs[i] = sx_pool_acquire(pool);
@@ -276,32 +290,49 @@ static int claim(struct sx_pipeline *pl, struct sx_error *err)
 	return SX_OK;
 }
 
-int sx_pipeline_stream(struct sx_pipeline *pl, struct sx_source *src,
-		       struct sx_sink *sink, struct sx_pool *pool,
-		       struct sx_error *err)
+static int only_copies(const struct sx_pipeline *pl)
+{
+	for (size_t k = 0; k < pl->count; k++)
+		if (!(pl->stages[k].ops->flags & SX_STAGE_COPIES))
+			return 0;
+	return 1;
+}
+
+/* A pipeline of copies between descriptors: the kernel moves the bytes.
+ * Returns SX_ZEROCOPY_NO when the drivers have to go on from here. */
+static int move_in_kernel(struct sx_pipeline *pl, struct sx_source *src,
+			  struct sx_sink *sink, struct sx_error *err)
+{
+	uint64_t before = src->offset;
+	int rc;
+
+	if (!only_copies(pl) || src->fd < 0 || sink->fd < 0)
+		return SX_ZEROCOPY_NO;
+	rc = sx_zerocopy(src, sink, err);
+	for (size_t k = 0; k < pl->count; k++)
+		pl->stages[k].bytes_in += src->offset - before;
+	return rc;
+}
+
+static int stream_one_thread(struct sx_pipeline *pl, struct sx_source *src,
+			     struct sx_sink *sink, struct sx_pool *pool,
+			     struct sx_error *err)
 {
 	size_t nbufs = sx_pipeline_buffers(pl);
 	struct sx_buf **bufs = sx_calloc(pl->owner, nbufs, sizeof(*bufs));
 	struct sx_out *outs = sx_calloc(pl->owner, pl->count, sizeof(*outs));
-	struct run run = { pl, outs, sink, err, NO_STAGE };
-	int rc = claim(pl, err);
+	struct sx_run run = { pl, outs, sink, err, SX_NO_STAGE, 0, pl->count };
+	int rc = SX_OK;
 
-	if (rc == SX_OK && (!bufs || !outs))
+	if (!bufs || !outs)
 		rc = sx_mem_fail(pl->owner, nbufs * sizeof(*bufs), err);
 	if (rc == SX_OK)
-		rc = acquire_all(pool, bufs, nbufs, err);
+		rc = sx_run_acquire(pool, bufs, nbufs, err);
 	if (rc == SX_OK) {
-		for (size_t k = 0; k < pl->count; k++) {
-			outs[k].buf = bufs[k + 1]->data;
-			outs[k].cap = bufs[k + 1]->size;
-			outs[k].drain = pass_on;
-			outs[k].pass = pass_through;
-			outs[k].ctx = &run;
-			outs[k].err = err;
-		}
-		rc = read_and_feed(&run, src, bufs[0]);
+		sx_run_wire(&run, bufs + 1);
+		rc = sx_run_read(&run, src, bufs[0]);
 		if (rc >= 0)
-			rc = finish_from(&run, rc == SX_DONE ? run.done_stage : 0);
+			rc = sx_run_finish(&run, rc == SX_DONE ? run.done_stage : 0);
 	}
 	for (size_t i = 0; bufs && i < nbufs; i++)
 		sx_pool_release(pool, bufs[i]);
@@ -310,15 +341,30 @@ int sx_pipeline_stream(struct sx_pipeline *pl, struct sx_source *src,
 	return rc;
 }
 
+int sx_pipeline_stream(struct sx_pipeline *pl, struct sx_source *src,
+		       struct sx_sink *sink, struct sx_pool *pool,
+		       struct sx_error *err)
+{
+	int rc = claim(pl, err);
+
+	if (rc == SX_OK)
+		rc = move_in_kernel(pl, src, sink, err);
+	if (rc != SX_ZEROCOPY_NO)
+		return rc;
+	if (pl->threads > 1 && pl->count > 1)
+		return sx_pipeline_threaded(pl, src, sink, pool, err);
+	return stream_one_thread(pl, src, sink, pool, err);
+}
+
 /* Runs stage k over the whole of in into a whole output buffer. */
-static int naive_stage(struct run *run, size_t k, const unsigned char *in,
+static int naive_stage(struct sx_run *run, size_t k, const unsigned char *in,
 		       size_t len)
 {
 	struct sx_stage *st = &run->pl->stages[k];
 	int rc = SX_OK;
 
 	if (len > 0)
-		rc = feed(run, k, in, len);
+		rc = sx_run_feed(run, k, in, len);
 	/* A stage that needs no more input is still finished, as in stream
 	 * mode: nothing follows it here, so SX_DONE can only be its own. */
 	if (rc >= 0 && st->ops->finish)
@@ -345,7 +391,7 @@ int sx_pipeline_naive(struct sx_pipeline *pl, struct sx_source *src,
 		      struct sx_sink *sink, struct sx_error *err)
 {
 	struct sx_out *outs = sx_calloc(pl->owner, pl->count, sizeof(*outs));
-	struct run run = { pl, outs, sink, err, NO_STAGE };
+	struct sx_run run = { pl, outs, sink, err, SX_NO_STAGE, 0, pl->count };
 	unsigned char *data = NULL;
 	size_t len = 0;
 	int rc = claim(pl, err);

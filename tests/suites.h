@@ -30,6 +30,7 @@ Suite *text_suite(void);
 Suite *lines_suite(void);
 Suite *codec_suite(void);
 Suite *sort_suite(void);
+Suite *threads_suite(void);
 
 /* The result of running a pipeline over memory. out is malloc'd. */
 struct run_result {
@@ -45,6 +46,10 @@ struct run_result {
  * bytes and buffers of buf_size bytes. */
 struct run_result run_stream(const char *spec, const void *in, size_t len,
 			     size_t chunk, size_t buf_size);
+
+/* run_stream with the pipeline's thread count set to threads. */
+struct run_result run_threads(const char *spec, const void *in, size_t len,
+			      size_t chunk, size_t buf_size, unsigned threads);
 
 /* Runs spec over in[0..len) in naive mode. */
 struct run_result run_naive(const char *spec, const void *in, size_t len);
@@ -66,7 +71,8 @@ void assert_chunking_same(const char *spec, const void *data, size_t len,
 			  size_t chunk, size_t buf_size, const char *name);
 
 /* The above for reads of 1, 2, 3, 7, 4095, 4096, 4097, 65536 bytes and
- * buffers of 1, 7, 4096, 65536 (keep len modest: 64 runs). */
+ * buffers of 1, 7, 4096, 65536 (keep len modest: 64 runs), the stream
+ * runs taking turns at 1, 2 and 3 threads. */
 void assert_every_chunking(const char *spec, const void *data, size_t len,
 			   const char *name);
 

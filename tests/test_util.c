@@ -22,7 +22,8 @@ const struct sx_registry *test_registry(void)
 
 static struct run_result run_with(const struct sx_registry *reg,
 				  const char *spec, const void *in, size_t len,
-				  size_t chunk, size_t buf_size, int naive)
+				  size_t chunk, size_t buf_size, int naive,
+				  unsigned threads)
 {
 	struct run_result r;
 	struct sx_pipeline *pl;
@@ -35,6 +36,7 @@ static struct run_result run_with(const struct sx_registry *reg,
 	r.status = sx_pipeline_new(&pl, reg, spec, NULL, &r.err);
 	if (r.status != SX_OK)
 		return r;
+	sx_pipeline_set_threads(pl, threads);
 	sx_source_mem(&src, in, len, chunk);
 	sx_sink_mem(&sink);
 	sx_pool_init(&pool, buf_size, (unsigned)sx_pipeline_buffers(pl));
@@ -54,24 +56,24 @@ struct run_result run_stream_in(const struct sx_registry *reg, const char *spec,
 				const void *in, size_t len, size_t chunk,
 				size_t buf_size)
 {
-	return run_with(reg, spec, in, len, chunk, buf_size, 0);
+	return run_with(reg, spec, in, len, chunk, buf_size, 0, 1);
 }
 
 struct run_result run_naive_in(const struct sx_registry *reg, const char *spec,
 			       const void *in, size_t len)
 {
-	return run_with(reg, spec, in, len, 0, 4096, 1);
+	return run_with(reg, spec, in, len, 0, 4096, 1, 1);
 }
 
 struct run_result run_stream(const char *spec, const void *in, size_t len,
 			     size_t chunk, size_t buf_size)
 {
-	return run_with(test_registry(), spec, in, len, chunk, buf_size, 0);
+	return run_with(test_registry(), spec, in, len, chunk, buf_size, 0, 1);
 }
 
 struct run_result run_naive(const char *spec, const void *in, size_t len)
 {
-	return run_with(test_registry(), spec, in, len, 0, 4096, 1);
+	return run_with(test_registry(), spec, in, len, 0, 4096, 1, 1);
 }
 
 unsigned char *make_input(int kind, size_t len, unsigned seed)
@@ -85,11 +87,18 @@ unsigned char *make_input(int kind, size_t len, unsigned seed)
 	return buf;
 }
 
-void assert_chunking_same(const char *spec, const void *data, size_t len,
-			  size_t chunk, size_t buf_size, const char *name)
+struct run_result run_threads(const char *spec, const void *in, size_t len,
+			      size_t chunk, size_t buf_size, unsigned threads)
+{
+	return run_with(test_registry(), spec, in, len, chunk, buf_size, 0, threads);
+}
+
+static void assert_same_in_threads(const char *spec, const void *data, size_t len,
+				   size_t chunk, size_t buf_size, unsigned threads,
+				   const char *name)
 {
 	struct run_result whole = run_naive(spec, data, len);
-	struct run_result part = run_stream(spec, data, len, chunk, buf_size);
+	struct run_result part = run_threads(spec, data, len, chunk, buf_size, threads);
 
 	ck_assert_msg(whole.status == SX_OK, "%s naive on %s: %s",
 		      spec, name, whole.err.msg);
@@ -98,12 +107,18 @@ void assert_chunking_same(const char *spec, const void *data, size_t len,
 	ck_assert_msg(part.out_len == whole.out_len &&
 		      (whole.out_len == 0 ||
 		       memcmp(part.out, whole.out, whole.out_len) == 0),
-		      "%s on %s (%zu bytes): stream (read %zu, buffer %zu) "
+		      "%s on %s (%zu bytes): stream (read %zu, buffer %zu, %u threads) "
 		      "gave %zu bytes, naive %zu", spec, name, len,
-		      chunk, buf_size, part.out_len, whole.out_len);
+		      chunk, buf_size, threads, part.out_len, whole.out_len);
 	ck_assert_uint_eq(part.pool_out, 0);
 	free(whole.out);
 	free(part.out);
+}
+
+void assert_chunking_same(const char *spec, const void *data, size_t len,
+			  size_t chunk, size_t buf_size, const char *name)
+{
+	assert_same_in_threads(spec, data, len, chunk, buf_size, 1, name);
 }
 
 void assert_every_chunking(const char *spec, const void *data, size_t len,
@@ -114,5 +129,6 @@ void assert_every_chunking(const char *spec, const void *data, size_t len,
 
 	for (size_t c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++)
 		for (size_t b = 0; b < sizeof(bufs) / sizeof(bufs[0]); b++)
-			assert_chunking_same(spec, data, len, chunks[c], bufs[b], name);
+			assert_same_in_threads(spec, data, len, chunks[c], bufs[b],
+					       1 + (unsigned)(c + b) % 3, name);
 }
