@@ -61,6 +61,8 @@ static void print_batch_help(void)
 	      "a failed file leaves nothing behind and the batch goes on.\n"
 	      "\n"
 	      "  -j, --jobs N          files at once (default: the number of online CPUs)\n"
+	      "  -T, --threads N       threads for each file's run (default: CPUs / jobs,\n"
+	      "                        at least 1)\n"
 	      "  -O, --output-dir DIR  write outputs into DIR (made if missing), named by\n"
 	      "                        the input's base name; default: beside each input\n"
 	      "  -S, --suffix SUF      append SUF to output names (as gzip: --suffix .gz)\n"
@@ -103,7 +105,7 @@ static int batch_usage(const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-static int parse_jobs(const char *arg, unsigned *jobs)
+static int parse_count(const char *what, const char *arg, unsigned *count)
 {
 	char *end;
 	long v;
@@ -111,8 +113,8 @@ static int parse_jobs(const char *arg, unsigned *jobs)
 	errno = 0;
 	v = strtol(arg, &end, 10);
 	if (errno || end == arg || *end || v < 1 || v > MAX_JOBS)
-		return batch_usage("invalid job count '%s' (1 to %d)", arg, MAX_JOBS);
-	*jobs = (unsigned)v;
+		return batch_usage("invalid %s count '%s' (1 to %d)", what, arg, MAX_JOBS);
+	*count = (unsigned)v;
 	return -1;
 }
 
@@ -144,7 +146,8 @@ enum {
 static int parse_batch_option(int c, struct batch_options *o, char **argv)
 {
 	switch (c) {
-	case 'j': return parse_jobs(optarg, &o->jobs);
+	case 'j': return parse_count("job", optarg, &o->jobs);
+	case 'T': return parse_count("thread", optarg, &o->threads);
 	case 'O': o->out_dir = optarg; return -1;
 	case 'S': return parse_suffix("suffix", optarg, &o->suffix);
 	case OPT_STRIP: return parse_suffix("strip-suffix", optarg, &o->strip);
@@ -182,6 +185,7 @@ static int parse_batch(int argc, char **argv, struct batch_options *o)
 {
 	static const struct option opts[] = {
 		{ "jobs", required_argument, NULL, 'j' },
+		{ "threads", required_argument, NULL, 'T' },
 		{ "output-dir", required_argument, NULL, 'O' },
 		{ "suffix", required_argument, NULL, 'S' },
 		{ "strip-suffix", required_argument, NULL, OPT_STRIP },
@@ -204,7 +208,7 @@ static int parse_batch(int argc, char **argv, struct batch_options *o)
 
 	o->jobs = online_cpus();
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":j:O:S:0fb:h", opts, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, ":j:T:O:S:0fb:h", opts, NULL)) != -1)
 		if ((rc = parse_batch_option(c, o, argv)) >= 0)
 			return rc;
 	if (optind == argc)
@@ -218,6 +222,9 @@ static int parse_batch(int argc, char **argv, struct batch_options *o)
 		return batch_usage("-f and --skip-existing contradict each other");
 	if (o->out_dir && !o->out_dir[0])
 		return batch_usage("empty directory name for -O");
+	if (!o->threads)
+		o->threads = online_cpus() / o->jobs ? online_cpus() / o->jobs : 1;
+	snprintf(o->threads_arg, sizeof(o->threads_arg), "%u", o->threads);
 	return -1;
 }
 
@@ -618,6 +625,8 @@ static void child_argv(const struct batch *b, const char *in, const char *out,
 	argv[n++] = (char *)as_path(in, bufs[0], sizeof(bufs[0]));
 	argv[n++] = "-o";
 	argv[n++] = (char *)as_path(out, bufs[1], sizeof(bufs[1]));
+	argv[n++] = "-T";
+	argv[n++] = (char *)o->threads_arg;
 	if (o->force)
 		argv[n++] = "-f";
 	if (o->mode)

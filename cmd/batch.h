@@ -26,6 +26,8 @@ struct batch_options {
 	const char *mode;           /* "--naive", "--stream" or NULL */
 	int null_sep, force, rm, skip_existing;
 	unsigned jobs;
+	unsigned threads;           /* per child; 0: CPUs / jobs */
+	char threads_arg[12];       /* the children's -T value */
 	enum progress_mode progress;
 };
 

@@ -245,6 +245,8 @@ START_TEST(test_cli_stops)
 	   " && printf 'y\\ny\\n' | cmp - o/out");
 	fails(2, "invalid thread count", SX " -T 0 cat");
 	fails(2, "invalid thread count", SX " --threads 1x cat");
+	fails(2, "batch: invalid thread count", SX " batch -T 0 upper in");
+	ok(SX " batch -j 2 -T 3 -O o -S .up 'upper | lower' in && cmp in o/in.up");
 }
 END_TEST
 
