@@ -6,6 +6,8 @@
 #                              (gzip, tmux, GNU parallel, man, bash-completion,
 #                              and the tools stages are compared with: xxd,
 #                              dos2unix, pigz, zlib-flate, python3)
+#   sh scripts/deps.sh bench   the above build packages and what make bench
+#                              runs: the same peers, GNU time and openssl
 # As root on a Debian system it installs what is missing with apt-get;
 # otherwise it prints the exact command to run and fails.
 set -u
@@ -19,17 +21,28 @@ have_pc() { command -v pkg-config >/dev/null 2>&1 && pkg-config --exists "$1"; }
 command -v pkg-config >/dev/null 2>&1 || need pkg-config
 have_pc zlib || need zlib1g-dev
 have_pc libcrypto || need libssl-dev
-case $what in
-test) have_pc check || need check ;;
-tools)
+# the tools that stages are compared with, in the tests and in the bench
+peers() {
 	command -v gzip >/dev/null 2>&1 || need gzip
-	command -v cmp >/dev/null 2>&1 || need diffutils
 	command -v xxd >/dev/null 2>&1 || need xxd
 	command -v dos2unix >/dev/null 2>&1 || need dos2unix
 	command -v pigz >/dev/null 2>&1 || need pigz
 	command -v zlib-flate >/dev/null 2>&1 || need qpdf
 	command -v python3 >/dev/null 2>&1 || need python3
 	command -v sha256sum >/dev/null 2>&1 || need coreutils
+}
+
+case $what in
+test) have_pc check || need check ;;
+bench)
+	peers
+	# the bench reads peak RSS from GNU time, not the shell keyword
+	[ -x /usr/bin/time ] || need time
+	command -v openssl >/dev/null 2>&1 || need openssl
+	;;
+tools)
+	peers
+	command -v cmp >/dev/null 2>&1 || need diffutils
 	command -v tmux >/dev/null 2>&1 || need tmux
 	command -v groff >/dev/null 2>&1 || need groff-base
 	command -v man >/dev/null 2>&1 || need man-db
