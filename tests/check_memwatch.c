@@ -521,7 +521,7 @@ START_TEST(test_snapshot_at_end)
 {
 	char *text;
 
-	ok(SX " gen --size 1M | " SX " --snapshot snap.json 'upper | gzip -1' > out.gz");
+	ok(SX " gen --size 1M | " SX " -T 1 --snapshot snap.json 'upper | gzip -1' > out.gz");
 	text = read_snapshot("snap.json");
 	assert_contains(text, "\"mode\":\"stream\",\"pipeline\":\"upper | gzip -1\",");
 	assert_contains(text, "\"stages\":[{\"index\":1,\"name\":\"upper\",\"bytes_in\":1048576,");
@@ -529,6 +529,11 @@ START_TEST(test_snapshot_at_end)
 	assert_contains(text, "{\"name\":\"gzip (stage 2)\",\"current_bytes\":");
 	assert_contains(text, "\"pool\":{\"buffer_size\":65536,\"limit\":3,");
 	ck_assert_uint_gt(field(text, "rss_bytes"), 0);
+	free(text);
+	/* two threads: 3 buffers and 3 more for the queue between them */
+	ok(SX " gen --size 1M | " SX " -T 2 --snapshot snap2.json 'upper | gzip -1' > out.gz");
+	text = read_snapshot("snap2.json");
+	assert_contains(text, "\"pool\":{\"buffer_size\":65536,\"limit\":6,");
 	free(text);
 	ck_assert_int_eq(count_entries(".", ".streamx-"), 0);
 	ok(SX " snapdiff snap.json snap.json");
