@@ -282,11 +282,14 @@ int sx_run_acquire(struct sx_pool *pool, struct sx_buf **bufs, size_t n,
 	return SX_OK;
 }
 
+/* Marks the pipeline used and clears err: the run's first failure goes
+ * there. */
 static int claim(struct sx_pipeline *pl, struct sx_error *err)
 {
 	if (pl->used)
 		return sx_error_set(err, SX_EUSAGE, "a pipeline can run only once");
 	pl->used = 1;
+	sx_error_clear(err);
 	return SX_OK;
 }
 

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -60,8 +61,8 @@ struct range {
 
 /* What every range sees. */
 struct shared {
-	pthread_mutex_t lock;
-	int aborted;
+	pthread_mutex_t lock;      /* guards err */
+	atomic_int aborted;        /* read under the edges' locks too */
 	struct sx_error *err;       /* the caller's: the first failure */
 	int wake[2];                /* written to wake a reader blocked in poll */
 	struct edge *edges;
@@ -70,10 +71,7 @@ struct shared {
 
 static int is_aborted(struct shared *sh)
 {
-	pthread_mutex_lock(&sh->lock);
-	int a = sh->aborted;
-	pthread_mutex_unlock(&sh->lock);
-	return a;
+	return atomic_load(&sh->aborted);
 }
 
 static void wake_reader(struct shared *sh)
@@ -98,9 +96,9 @@ static void broadcast_all(struct shared *sh)
 static void abort_run(struct shared *sh, const struct sx_error *why)
 {
 	pthread_mutex_lock(&sh->lock);
-	if (!sh->aborted && why && sh->err->status == SX_OK)
+	if (!is_aborted(sh) && why && sh->err->status == SX_OK)
 		*sh->err = *why;
-	sh->aborted = 1;
+	atomic_store(&sh->aborted, 1);
 	pthread_mutex_unlock(&sh->lock);
 	broadcast_all(sh);
 }
@@ -116,9 +114,9 @@ static int queue_buffer(struct sx_out *out)
 	if (out->len == 0)
 		return SX_OK;
 	pthread_mutex_lock(&e->lock);
-	while (!e->spares && !e->closed && !e->sh->aborted)
+	while (!e->spares && !e->closed && !is_aborted(e->sh))
 		pthread_cond_wait(&e->moved, &e->lock);
-	if (e->sh->aborted) {
+	if (is_aborted(e->sh)) {
 		rc = CANCELLED;
 	} else if (e->closed) {
 		rc = SX_DONE;
@@ -143,9 +141,9 @@ static int take_buffer(struct edge *e, struct sx_buf **buf)
 
 	*buf = NULL;
 	pthread_mutex_lock(&e->lock);
-	while (!e->queued && !e->ended && !e->closed && !e->sh->aborted)
+	while (!e->queued && !e->ended && !e->closed && !is_aborted(e->sh))
 		pthread_cond_wait(&e->moved, &e->lock);
-	if (e->sh->aborted) {
+	if (is_aborted(e->sh)) {
 		rc = CANCELLED;
 	} else if (e->closed) {
 		rc = SX_DONE; /* closed from further down: this range is moot */
@@ -395,7 +393,7 @@ static int run_ranges(struct range *ranges, size_t n, struct shared *sh)
 	for (size_t i = 0; i + 1 < n; i++)
 		if (ranges[i].started)
 			pthread_join(ranges[i].thread, NULL);
-	if (sh->aborted)
+	if (is_aborted(sh))
 		rc = sh->err->status != SX_OK ? sh->err->status : SX_EIO;
 	return rc;
 }
