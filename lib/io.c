@@ -1,9 +1,11 @@
 /* io.c - file-descriptor and memory sources and sinks. */
+#define _GNU_SOURCE /* F_SETPIPE_SZ */
 #include "io.h"
 
 #include "mem.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -100,8 +102,27 @@ static int fd_write(struct sx_sink *sink, const void *buf, size_t n,
 	return SX_OK;
 }
 
+/* A pipe's default 64 KiB makes the writer wait for the reader every
+ * 64 KiB; a bigger one lets both run longer. Failure is harmless. */
+static void widen_pipe(int fd)
+{
+#ifdef F_SETPIPE_SZ
+	struct stat sb;
+	int size;
+
+	if (fstat(fd, &sb) || !S_ISFIFO(sb.st_mode))
+		return;
+	size = fcntl(fd, F_GETPIPE_SZ);
+	if (size >= 0 && size < SX_PIPE_SIZE)
+		(void)fcntl(fd, F_SETPIPE_SZ, SX_PIPE_SIZE);
+#else
+	(void)fd;
+#endif
+}
+
 void sx_sink_fd(struct sx_sink *sink, int fd, const char *name)
 {
+	widen_pipe(fd);
 	memset(sink, 0, sizeof(*sink));
 	sink->write = fd_write;
 	sink->fd = fd;

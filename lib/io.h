@@ -53,7 +53,18 @@ void sx_source_fd(struct sx_source *src, int fd, const char *name);
 void sx_source_mem(struct sx_source *src, const void *mem, size_t len,
 		   size_t max_chunk);
 
-/* A sink writing to fd. */
+/* What sx_sink_fd asks a pipe to hold; Linux makes pipes of 64 KiB. The
+ * writer of a 64 KiB pipe waits for its reader every 64 KiB, however much
+ * one write carries; with the bigger pipe, writes of more than 64 KiB (a
+ * larger buffer size, or sx_zerocopy's splice) mostly go through without
+ * waiting, and the reader gets more per read. Writes of 64 KiB gain
+ * little. */
+#define SX_PIPE_SIZE (1 << 20)
+
+/* A sink writing to fd. When fd is a pipe smaller than SX_PIPE_SIZE,
+ * asks the kernel to make it that big; a refusal (a per-user limit, a
+ * system without F_SETPIPE_SZ) is ignored, and a bigger pipe is left as
+ * it is. The pipe is shared with its reader, who sees the change. */
 void sx_sink_fd(struct sx_sink *sink, int fd, const char *name);
 
 /* A sink collecting the output in sink->mem (free() it when done). */

@@ -16,7 +16,11 @@
  * (or can no longer) move these bytes: the caller then goes on with
  * read and write from where it stopped (the file positions agree with
  * the offsets). Memory sources and sinks (fd < 0) always give
- * SX_ZEROCOPY_NO before anything is moved.
+ * SX_ZEROCOPY_NO before anything is moved, and so does a regular file
+ * that yields nothing at once: files in /proc say they are empty, and
+ * some kernels copy them as nothing, so read decides. Only EPIPE, ENOSPC,
+ * EDQUOT, EFBIG and EIO are failures; any other refusal (EINVAL, EXDEV,
+ * EAGAIN, ...) gives SX_ZEROCOPY_NO.
  */
 #define SX_ZEROCOPY_NO 2
 

@@ -22,6 +22,7 @@ int main(void)
 	srunner_add_suite(sr, stages_suite());
 	srunner_add_suite(sr, pipeline_suite());
 	srunner_add_suite(sr, threads_suite());
+	srunner_add_suite(sr, zerocopy_suite());
 	srunner_add_suite(sr, memory_suite());
 	srunner_add_suite(sr, compare_suite());
 	srunner_add_suite(sr, memwatch_suite());

@@ -28,7 +28,8 @@
  *
  * Runs are made slow by feeding a pipe 64 KiB at a time, or by draining
  * the output 64 KiB at a time, so that a line is drawn (every 250 ms)
- * before they end; each takes one to two seconds.
+ * before they end; each takes one to three seconds. A drained run needs
+ * 2 MiB of input: streamx widens its output pipe to 1 MiB.
  */
 
 #define MIB (1024 * 1024)
@@ -487,6 +488,12 @@ static void gen_input(void)
 	ok(SX " gen --size 1M --kind log --seed 3 > in");
 }
 
+/* More than the output pipe holds, for SLOW_READER. */
+static void gen_big_input(void)
+{
+	ok(SX " gen --size 2M --kind log --seed 3 > big");
+}
+
 /* Not a terminal: nothing on stderr, however long the run. */
 START_TEST(test_redirected_silent)
 {
@@ -494,7 +501,8 @@ START_TEST(test_redirected_silent)
 	ok(FEED("in", 15) " | " SX " cat > out");
 	ck_assert_msg(file_size(err_path) == 0, "stderr not empty: %s", stderr_text());
 	ok("cmp out in");
-	ok(SX " -i in upper | " SLOW_READER);
+	gen_big_input();
+	ok(SX " -i big upper | " SLOW_READER);
 	ck_assert_msg(file_size(err_path) == 0, "stderr not empty: %s", stderr_text());
 }
 END_TEST
@@ -671,12 +679,12 @@ START_TEST(test_terminal_file)
 {
 	const char *text, *line;
 
-	gen_input();
-	tmux_start(100, 30, "\"$STREAMX\" -i in upper | " SLOW_READER "\n"
+	gen_big_input();
+	tmux_start(100, 30, "\"$STREAMX\" -i big upper | " SLOW_READER "\n"
 		   "echo \"${PIPESTATUS[*]}\" > rc\n");
 	text = pane_wait("ETA", 5000);
 	line = row(text, 0);
-	ck_assert_msg(nonblank_rows(text) == 1 && strncmp(line, "in  ", 4) == 0 &&
+	ck_assert_msg(nonblank_rows(text) == 1 && strncmp(line, "big  ", 5) == 0 &&
 		      strstr(line, "%  [") && strstr(line, "]  ") && strstr(line, "/s  0:00:0"),
 		      "not a progress line:\n%s", text);
 	assert_erased();
@@ -690,7 +698,7 @@ START_TEST(test_terminal_narrow)
 {
 	const char *text, *line;
 
-	ok("mkdir -p some/dir && " SX " gen --size 1M > some/dir/a-long-file-name-that-does-not-fit.log");
+	ok("mkdir -p some/dir && " SX " gen --size 2M > some/dir/a-long-file-name-that-does-not-fit.log");
 	tmux_start(76, 10, "\"$STREAMX\" -i some/dir/a-long-file-name-that-does-not-fit.log "
 		   "cat | " SLOW_READER "\necho \"${PIPESTATUS[*]}\" > rc\n");
 	text = pane_wait("ETA", 5000);

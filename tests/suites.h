@@ -31,6 +31,7 @@ Suite *lines_suite(void);
 Suite *codec_suite(void);
 Suite *sort_suite(void);
 Suite *threads_suite(void);
+Suite *zerocopy_suite(void);
 
 /* The result of running a pipeline over memory. out is malloc'd. */
 struct run_result {
