@@ -87,7 +87,7 @@ START_TEST(test_abi_mismatch)
 	fails(2, "was built for stage ABI", SX " --plugin \"$P\" cat < /dev/null");
 	/* a stage table of another version inside a current plugin */
 	setenv("P", test_plugin("bad_stage.so"), 1);
-	line = fails(2, "stage 'old' was built for stage ABI 1", SX " --plugin \"$P\" good < /dev/null");
+	line = fails(2, "stage 'old' was built for stage ABI 2", SX " --plugin \"$P\" good < /dev/null");
 	assert_contains(line, "bad_stage.so");
 }
 END_TEST
