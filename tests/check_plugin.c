@@ -79,15 +79,19 @@ END_TEST
 START_TEST(test_abi_mismatch)
 {
 	const char *line;
+	char want[128];
 
 	setenv("P", test_plugin("bad_abi.so"), 1);
 	line = fails(2, "was built for stage ABI", SX " --plugin \"$P\" list");
-	ck_assert_msg(strstr(line, "ABI 3") && strstr(line, "ABI 2"), "%s", line);
+	snprintf(want, sizeof(want), "ABI %d, this streamx has ABI %d", SX_STAGE_ABI + 1,
+		 SX_STAGE_ABI);
+	assert_contains(line, want);
 	assert_contains(line, "rebuild it");
 	fails(2, "was built for stage ABI", SX " --plugin \"$P\" cat < /dev/null");
 	/* a stage table of another version inside a current plugin */
 	setenv("P", test_plugin("bad_stage.so"), 1);
-	line = fails(2, "stage 'old' was built for stage ABI 1", SX " --plugin \"$P\" good < /dev/null");
+	snprintf(want, sizeof(want), "stage 'old' was built for stage ABI %d", SX_STAGE_ABI - 1);
+	line = fails(2, want, SX " --plugin \"$P\" good < /dev/null");
 	assert_contains(line, "bad_stage.so");
 }
 END_TEST

@@ -30,6 +30,7 @@ Suite *text_suite(void);
 Suite *lines_suite(void);
 Suite *codec_suite(void);
 Suite *sort_suite(void);
+Suite *pgzip_suite(void);
 
 /* The result of running a pipeline over memory. out is malloc'd. */
 struct run_result {
