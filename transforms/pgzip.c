@@ -27,7 +27,8 @@
  *
  * With st->threads == 1 the ring has one job, compressed and written in
  * the calling thread as it is handed over: no thread is started. With
- * N > 1 the ring has 2N jobs and up to N workers, started one per job
+ * N > 1 the ring has 2N jobs (the fill job among them: at most 2N jobs
+ * exist, taking input or in flight) and up to N workers, started one per job
  * handed over (so a short input starts few, and a one-block input none:
  * that block is compressed inline by finish). A handed-over job is
  * queued; workers take queued jobs in ring order, each with its own
@@ -41,8 +42,9 @@
  * Memory is bounded by the ring, whatever the input:
  *   slots * (128 KiB + 32 KiB + ~128 KiB) + workers * ~262 KiB (deflate)
  * about 0.55 MiB with one thread and 0.83 MiB more per thread (1.7 MiB
- * for 2). Job buffers are allocated when first used, a worker's stream
- * when it starts.
+ * for 2). init makes the first deflate state, so that a budget too small
+ * fails as the pipeline is set up; job buffers are allocated when first
+ * used, other workers' states when they start.
  *
  * finish() joins the workers once the last job is written; destroy()
  * stops and joins them in any state (a worker ends the block it is on
