@@ -120,7 +120,8 @@ static const struct {
 };
 
 /* The same bytes zlib writes when called directly, which decompress
- * back; stream mode agrees at every chunking. */
+ * back; stream mode agrees at every chunking. (gzip cuts its input into
+ * 128 KiB blocks, so on these short inputs it too writes zlib's bytes.) */
 START_TEST(test_compressor)
 {
 	const char *spec = compressors[_i].spec;
@@ -441,8 +442,10 @@ static const struct diff_case tool_cases[] = {
 	{ "zlib", "zlib-flate -compress=6", NULL, DIFF_EMPTY },
 	{ "zlib --fast", "zlib-flate -compress=1", NULL, DIFF_EMPTY },
 	{ "zlib -9", "zlib-flate -compress=9", NULL, DIFF_EMPTY },
-	{ "gzip", PY_COMPRESS(6, 31), NULL, 0 },
-	{ "gzip -1", PY_COMPRESS(1, 31), NULL, 0 },
+	/* gzip writes pigz's format; pigz -p 1 differs at levels 1 to 3 */
+	{ "gzip", "pigz -n -p 2 -c", NULL, 0 },
+	{ "gzip -1", "pigz -n -p 2 -1 -c", NULL, 0 },
+	{ "gzip --best", "pigz -n -p 2 -9 -c", NULL, 0 },
 	/* decompressors: the real decoder of what a real encoder wrote */
 	{ "unzlib", "zlib-flate -uncompress", "zlib-flate -compress=6", DIFF_EMPTY },
 	{ "unzlib", "zlib-flate -uncompress", "pigz -z -9 -c", 0 },
