@@ -13,6 +13,7 @@
 
 #include "builtin.h"
 #include "cli.h"
+#include "inflate_isal.h"
 #include "memwatch.h"
 #include "output.h"
 #include "progress.h"
@@ -239,7 +240,9 @@ static int parse_option(int c, struct options *o, char **argv)
 	case OPT_HADOOP: o->hadoop_counters = 1; break;
 	case OPT_PLUGIN: return cli_add_plugin(optarg);
 	case 'h': print_help(); return EXIT_OK;
-	case 'V': printf("streamx %s\n", SX_VERSION); return EXIT_OK;
+	case 'V':
+		printf("streamx %s (inflate: %s)\n", SX_VERSION, sx_isal_inflate_engine());
+		return EXIT_OK;
 	case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
 	default:
 		if (optopt)

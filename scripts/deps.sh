@@ -1,6 +1,7 @@
 #!/bin/sh
 # deps.sh - make sure the Debian packages a build needs are installed.
-#   sh scripts/deps.sh build   zlib and OpenSSL libcrypto headers, pkg-config
+#   sh scripts/deps.sh build   zlib and OpenSSL libcrypto headers, pkg-config;
+#                              ISA-L (libisal-dev) where Debian has it
 #   sh scripts/deps.sh test    the above and the Check unit test library
 #   sh scripts/deps.sh tools   the reference tools and programs the tests drive
 #                              (gzip, tmux, GNU parallel, man, bash-completion,
@@ -9,7 +10,9 @@
 #   sh scripts/deps.sh bench   the above build packages and what make bench
 #                              runs: the same peers, GNU time and openssl
 # As root on a Debian system it installs what is missing with apt-get;
-# otherwise it prints the exact command to run and fails.
+# otherwise it prints the exact command to run and fails. ISA-L is wanted,
+# not needed (gunzip, unzlib and inflate use zlib without it): it is
+# installed where it can be, and never a reason to fail.
 set -u
 what=${1:-build}
 
@@ -21,6 +24,13 @@ have_pc() { command -v pkg-config >/dev/null 2>&1 && pkg-config --exists "$1"; }
 command -v pkg-config >/dev/null 2>&1 || need pkg-config
 have_pc zlib || need zlib1g-dev
 have_pc libcrypto || need libssl-dev
+wanted=""
+if ! have_pc libisal; then
+	# Debian builds ISA-L for these; elsewhere there is nothing to ask for
+	case $(dpkg --print-architecture 2>/dev/null) in
+	amd64 | arm64) wanted=libisal-dev ;;
+	esac
+fi
 # the tools that stages are compared with, in the tests and in the bench
 peers() {
 	command -v gzip >/dev/null 2>&1 || need gzip
@@ -52,19 +62,41 @@ tools)
 	;;
 esac
 
-[ -z "$missing" ] && exit 0
+[ -z "$missing$wanted" ] && exit 0
+
+# Installs the packages named, updating the package lists first if a
+# plain install fails.
+apt_install() {
+	# shellcheck disable=SC2086
+	apt-get install -y -q "$@" >/dev/null 2>&1 ||
+		{ apt-get update -q >/dev/null 2>&1 && apt-get install -y -q "$@" >/dev/null 2>&1; }
+}
+
+# Package lists that were fetched at some time (an image may ship none).
+have_lists() { ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1; }
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-	echo "streamx: installing missing build packages:$missing" >&2
 	export DEBIAN_FRONTEND=noninteractive
-	# shellcheck disable=SC2086
-	if apt-get install -y -q $missing >/dev/null 2>&1 ||
-		{ apt-get update -q >/dev/null 2>&1 && apt-get install -y -q $missing >/dev/null; }; then
-		exit 0
+	if [ -n "$missing" ]; then
+		echo "streamx: installing missing build packages:$missing" >&2
+		# shellcheck disable=SC2086
+		if ! apt_install $missing; then
+			echo "streamx: apt-get could not install:$missing" >&2
+			exit 1
+		fi
 	fi
-	echo "streamx: apt-get could not install:$missing" >&2
+	# Where the lists are there and lack it, asking again each build
+	# would only cost an update: one try, no update.
+	if [ -n "$wanted" ] && ! apt-get install -y -q $wanted >/dev/null 2>&1; then
+		if have_lists || ! apt_install $wanted; then
+			echo "streamx: $wanted not installed: building without ISA-L" >&2
+		fi
+	fi
+	exit 0
+fi
+if [ -n "$missing" ]; then
+	echo "streamx: missing build packages:$missing" >&2
+	echo "streamx: install them with: sudo apt-get install$missing$wanted" >&2
 	exit 1
 fi
-echo "streamx: missing build packages:$missing" >&2
-echo "streamx: install them with: sudo apt-get install$missing" >&2
-exit 1
+exit 0

@@ -1,4 +1,6 @@
 /* check_chains.c - whole pipelines of stages against the shell pipelines of the real tools. */
+#include <string.h>
+
 #include "suites.h"
 #include "test_diff.h"
 
@@ -38,6 +40,15 @@ START_TEST(test_chain_vs_shell)
 }
 END_TEST
 
+/* The chains that decompress, for the run on zlib. */
+static size_t inflating[sizeof(chains) / sizeof(chains[0])], ninflating;
+
+START_TEST(test_inflating_chain_vs_shell)
+{
+	diff_check(&chains[inflating[_i]]);
+}
+END_TEST
+
 Suite *chains_suite(void)
 {
 	Suite *s = suite_create("chains");
@@ -45,5 +56,15 @@ Suite *chains_suite(void)
 
 	tcase_add_loop_test(tc, test_chain_vs_shell, 0,
 			    (int)(sizeof(chains) / sizeof(chains[0])));
+	if (isal_built_in()) { /* ISA-L inflates by default: zlib too */
+		tc = sh_tcase(s, "chains_zlib");
+		inflate_on_zlib(tc);
+		ninflating = 0;
+		for (size_t i = 0; i < sizeof(chains) / sizeof(chains[0]); i++)
+			if (strstr(chains[i].spec, "gunzip") || strstr(chains[i].spec, "unzlib") ||
+			    strstr(chains[i].spec, "inflate"))
+				inflating[ninflating++] = i;
+		tcase_add_loop_test(tc, test_inflating_chain_vs_shell, 0, (int)ninflating);
+	}
 	return s;
 }

@@ -1058,6 +1058,24 @@ Suite *cli_suite(void)
 	tcase_add_test(tc, test_trailing_garbage);
 	tcase_add_test(tc, test_failure_leaves_nothing);
 
+	if (isal_built_in()) { /* ISA-L inflates by default: gunzip on zlib too */
+		tc = sh_tcase(s, "gunzip_zlib");
+		inflate_on_zlib(tc);
+		tcase_add_loop_test(tc, test_gzip_roundtrip, 0, 3);
+		tcase_add_loop_test(tc, test_gzip_tiny, 0, 2);
+		tcase_add_loop_test(tc, test_gzip_buffer_one, 0, 3);
+		tcase_add_test(tc, test_gunzip_members);
+		tcase_add_test(tc, test_gunzip_zero_padding);
+		tcase_add_test(tc, test_chain);
+		tcase_add_test(tc, test_not_gzip);
+		tcase_add_test(tc, test_empty_input);
+		tcase_add_test(tc, test_truncated);
+		tcase_add_test(tc, test_truncated_big);
+		tcase_add_test(tc, test_flipped_byte);
+		tcase_add_test(tc, test_trailing_garbage);
+		tcase_add_test(tc, test_failure_leaves_nothing);
+	}
+
 	tc = sh_tcase(s, "spec_errors");
 	tcase_add_loop_test(tc, test_usage_error, 0,
 			    (int)(sizeof(usage_cases) / sizeof(usage_cases[0])));

@@ -485,6 +485,15 @@ START_TEST(test_vs_tools)
 }
 END_TEST
 
+/* The rows of tool_cases that decompress, for the run on zlib. */
+static size_t inflating[NTOOLS], ninflating;
+
+START_TEST(test_inflating_vs_tools)
+{
+	diff_check(&tool_cases[inflating[_i]]);
+}
+END_TEST
+
 /* Encoders' output through the real decoders gives the input back. */
 static const struct {
 	const char *spec, *decoder;
@@ -866,6 +875,33 @@ START_TEST(test_memory_bounded)
 }
 END_TEST
 
+/* ISA-L inflates by default: the decompressor tests once more on zlib. */
+static void add_zlib_inflate_tests(Suite *s)
+{
+	TCase *zl = tcase_create("zlib_inflate");
+	TCase *sh = sh_tcase(s, "zlib_inflate_cli");
+
+	inflate_on_zlib(zl);
+	tcase_add_loop_test(zl, test_decompressor, 0, 2);
+	tcase_add_test(zl, test_zlib_chains);
+	tcase_add_test(zl, test_zlib_errors_in_process);
+	tcase_set_timeout(zl, 120);
+	suite_add_tcase(s, zl);
+	inflate_on_zlib(sh);
+	ninflating = 0;
+	for (size_t i = 0; i < NTOOLS; i++)
+		if (strstr(tool_cases[i].spec, "gunzip") || strstr(tool_cases[i].spec, "unzlib") ||
+		    strstr(tool_cases[i].spec, "inflate"))
+			inflating[ninflating++] = i;
+	tcase_add_loop_test(sh, test_inflating_vs_tools, 0, (int)ninflating);
+	tcase_add_loop_test(sh, test_truncated, 0, 2);
+	tcase_add_loop_test(sh, test_flipped, 0, 2);
+	tcase_add_loop_test(sh, test_trailing_garbage, 0, 2);
+	tcase_add_test(sh, test_zlib_not_zlib);
+	/* "zlib -9 | unzlib", "deflate -1 | inflate", "gzip | gunzip" */
+	tcase_add_loop_test(sh, test_memory_bounded, 3, 6);
+}
+
 Suite *codec_suite(void)
 {
 	Suite *s = suite_create("codec");
@@ -907,5 +943,7 @@ Suite *codec_suite(void)
 	mem = sh_tcase(s, "memory");
 	tcase_add_loop_test(mem, test_memory_bounded, 0,
 			    (int)(sizeof(mem_specs) / sizeof(mem_specs[0])));
+	if (isal_built_in())
+		add_zlib_inflate_tests(s);
 	return s;
 }

@@ -29,6 +29,7 @@ Suite *count_suite(void);
 Suite *text_suite(void);
 Suite *lines_suite(void);
 Suite *codec_suite(void);
+Suite *inflate_suite(void);
 Suite *sort_suite(void);
 Suite *threads_suite(void);
 Suite *zerocopy_suite(void);
@@ -77,6 +78,13 @@ void assert_chunking_same(const char *spec, const void *data, size_t len,
  * runs taking turns at 1, 2 and 3 threads. */
 void assert_every_chunking(const char *spec, const void *data, size_t len,
 			   const char *name);
+
+/* Whether streamx was built with ISA-L, the decompressors' default then. */
+int isal_built_in(void);
+
+/* Runs tc's tests with STREAMX_INFLATE=zlib: decompressor tests go in a
+ * second TCase so marked, to check zlib too when ISA-L is the default. */
+void inflate_on_zlib(TCase *tc);
 
 /* The registry of built-in stages (filled once per process). */
 const struct sx_registry *test_registry(void);

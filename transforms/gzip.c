@@ -6,6 +6,7 @@
 
 #include "builtin.h"
 #include "pgzip.h"
+#include "inflate_isal.h"
 
 /*
  * The three formats differ only in the wrapper zlib writes around the
@@ -231,6 +232,14 @@ const struct sx_stage_ops sx_stage_deflate = {
 
 /* ---- decompressors: gunzip, unzlib, inflate ---- */
 
+/*
+ * They inflate with zlib or with ISA-L (inflate_isal.h), as
+ * sx_isal_inflate_choice says; the rest is shared: members, padding,
+ * garbage and the messages. ISA-L is fed input in fixed pieces: a piece
+ * cut short by the end of a read is gathered in a buffer of its own
+ * until it is whole or the input ends.
+ */
+
 enum member_state {
 	NO_MEMBER_YET,  /* nothing read */
 	IN_MEMBER,      /* inside a gzip member or the stream */
@@ -240,6 +249,9 @@ enum member_state {
 
 struct unzip_state {
 	z_stream zs;
+	struct sx_isal_inflate *isal; /* set: ISA-L inflates, not zlib */
+	unsigned char *gather;        /* ISA-L: the piece being gathered */
+	size_t gathered;              /* its bytes, from offset on */
 	const struct zformat *fmt;
 	enum member_state state;
 	uint64_t offset;        /* bytes of input consumed */
@@ -248,14 +260,41 @@ struct unzip_state {
 	int ready;
 };
 
+static enum sx_isal_wrap isal_wrap(const struct zformat *fmt)
+{
+	return fmt->window_bits > 15 ? SX_ISAL_GZIP :
+	       fmt->window_bits > 0 ? SX_ISAL_ZLIB : SX_ISAL_RAW;
+}
+
+static int isal_init(struct sx_stage *st)
+{
+	struct unzip_state *s = st->priv;
+	size_t size = sx_isal_inflate_size();
+
+	s->isal = sx_malloc(st->mem, size);
+	if (!s->isal)
+		return sx_mem_fail(st->mem, size, &st->err);
+	s->gather = sx_malloc(st->mem, SX_ISAL_PIECE);
+	if (!s->gather)
+		return sx_mem_fail(st->mem, SX_ISAL_PIECE, &st->err);
+	sx_isal_inflate_init(s->isal, isal_wrap(s->fmt));
+	return SX_OK;
+}
+
 static int unzip_init(struct sx_stage *st, int argc, char **argv,
 		      const struct zformat *fmt)
 {
 	struct unzip_state *s = st->priv;
+	int use_isal;
+	const char *bad_choice = sx_isal_inflate_choice(&use_isal);
 
 	if (argc > 1)
 		return sx_stage_fail(st, SX_EUSAGE, "unknown argument '%s'", argv[1]);
+	if (bad_choice)
+		return sx_stage_fail(st, SX_EUSAGE, "%s", bad_choice);
 	s->fmt = fmt;
+	if (use_isal)
+		return isal_init(st);
 	use_owner(&s->zs, st);
 	if (inflateInit2(&s->zs, fmt->window_bits) != Z_OK)
 		return sx_mem_fail(st->mem, 0, &st->err);
@@ -286,13 +325,10 @@ static int garbage(struct sx_stage *st, uint64_t at)
 			     s->fmt->name, (unsigned long long)at);
 }
 
-static int corrupt(struct sx_stage *st, uint64_t at, int zrc)
+static int corrupt(struct sx_stage *st, uint64_t at, const char *why)
 {
 	struct unzip_state *s = st->priv;
-	const char *why = s->zs.msg ? s->zs.msg : "invalid data";
 
-	if (zrc == Z_NEED_DICT)
-		why = "needs a preset dictionary";
 	if (s->fmt->members) {
 		/* A member that does not start with gzip's magic is not
 		 * damaged gzip data but something else. */
@@ -310,9 +346,15 @@ static int corrupt(struct sx_stage *st, uint64_t at, int zrc)
 			     s->fmt->name, (unsigned long long)at, why);
 }
 
-/* Inflates from zs's input until it is used up, the output space is left
- * unfilled, or the member ends. */
-static int inflate_out(struct sx_stage *st, struct sx_out *out)
+static void member_ended(struct unzip_state *s)
+{
+	s->state = AFTER_MEMBER;
+	s->members++;
+}
+
+/* zlib: inflates from zs's input until it is used up, the output space
+ * is left unfilled, or the member ends. */
+static int zlib_out(struct sx_stage *st, struct sx_out *out)
 {
 	struct unzip_state *s = st->priv;
 
@@ -330,17 +372,67 @@ static int inflate_out(struct sx_stage *st, struct sx_out *out)
 		sx_out_commit(out, piece(avail) - s->zs.avail_out);
 		s->offset += before - s->zs.avail_in;
 		if (zrc == Z_STREAM_END) {
-			s->state = AFTER_MEMBER;
-			s->members++;
+			member_ended(s);
 			return SX_OK;
 		}
 		if (zrc == Z_BUF_ERROR)
 			return SX_OK; /* no progress possible: needs input */
+		if (zrc == Z_NEED_DICT)
+			return corrupt(st, s->offset, "needs a preset dictionary");
 		if (zrc != Z_OK)
-			return corrupt(st, s->offset, zrc);
+			return corrupt(st, s->offset, s->zs.msg ? s->zs.msg : "invalid data");
 		if (s->zs.avail_in == 0 && s->zs.avail_out > 0)
 			return SX_OK;
 	}
+}
+
+/* ISA-L: the same over in[0..len); *used says how much of it was taken. */
+static int isal_out(struct sx_stage *st, const unsigned char *in, size_t len,
+		    struct sx_out *out, size_t *used)
+{
+	struct unzip_state *s = st->priv;
+
+	*used = 0;
+	for (;;) {
+		struct sx_isal_step r;
+		int how = sx_isal_inflate_step(s->isal, in + *used, len - *used, &r), rc;
+
+		*used += r.used;
+		s->offset += r.used;
+		if (how == SX_ISAL_BAD)
+			return corrupt(st, s->offset - r.ahead, r.why);
+		rc = sx_out_write(out, r.out, r.made);
+		if (rc)
+			return rc;
+		if (how == SX_ISAL_END && r.ahead > *used) /* never: ends are read in their piece */
+			return sx_stage_fail(st, SX_EDATA, "ISA-L inflate lost its place "
+					     "at byte %llu", (unsigned long long)s->offset);
+		if (how == SX_ISAL_END) {
+			*used -= r.ahead;
+			s->offset -= r.ahead;
+			member_ended(s);
+			return SX_OK;
+		}
+		if (r.made < SX_ISAL_OUT && (*used == len || r.used == 0))
+			return SX_OK; /* needs input */
+	}
+}
+
+/* Inflates from in[0..len) until it is used up or the member ends;
+ * *used says how much was taken. */
+static int inflate_some(struct sx_stage *st, const unsigned char *in, size_t len,
+			struct sx_out *out, size_t *used)
+{
+	struct unzip_state *s = st->priv;
+	int rc;
+
+	if (s->isal)
+		return isal_out(st, in, len, out, used);
+	s->zs.next_in = (Bytef *)in;
+	s->zs.avail_in = piece(len);
+	rc = zlib_out(st, out);
+	*used = piece(len) - s->zs.avail_in;
+	return rc;
 }
 
 /* Decides what the byte at the current position starts. */
@@ -356,20 +448,23 @@ static int between_members(struct sx_stage *st, unsigned char c)
 	}
 	if (s->state == PADDING)
 		return garbage(st, s->offset);
-	if (s->state == AFTER_MEMBER && inflateReset(&s->zs) != Z_OK)
+	if (s->state == AFTER_MEMBER && s->isal)
+		sx_isal_inflate_reset(s->isal);
+	else if (s->state == AFTER_MEMBER && inflateReset(&s->zs) != Z_OK)
 		return sx_stage_fail(st, SX_EDATA, "cannot reset zlib inflate");
 	s->state = IN_MEMBER;
 	s->member_start = s->offset;
 	return SX_OK;
 }
 
-static int unzip_process(struct sx_stage *st, const unsigned char *in,
-			 size_t len, struct sx_out *out)
+/* Takes in[0..len) whole: members, padding, or an error. */
+static int take(struct sx_stage *st, const unsigned char *in, size_t len,
+		struct sx_out *out)
 {
 	struct unzip_state *s = st->priv;
 
 	while (len > 0) {
-		uInt n;
+		size_t n;
 		int rc;
 
 		if (s->state != IN_MEMBER) {
@@ -381,16 +476,11 @@ static int unzip_process(struct sx_stage *st, const unsigned char *in,
 				continue;
 			}
 		}
-		n = piece(len);
-		s->zs.next_in = (Bytef *)in;
-		s->zs.avail_in = n;
-		rc = inflate_out(st, out);
+		rc = inflate_some(st, in, len, out, &n);
 		if (rc)
 			return rc;
-		n -= s->zs.avail_in;
-		if (n == 0 && s->state == IN_MEMBER)
-			return sx_stage_fail(st, SX_EDATA,
-					     "zlib inflate stalled at byte %llu",
+		if (n == 0) /* never: each call takes a byte or more */
+			return sx_stage_fail(st, SX_EDATA, "inflate stalled at byte %llu",
 					     (unsigned long long)s->offset);
 		in += n;
 		len -= n;
@@ -398,20 +488,69 @@ static int unzip_process(struct sx_stage *st, const unsigned char *in,
 	return SX_OK;
 }
 
-static int unzip_finish(struct sx_stage *st, struct sx_out *out)
+/* ISA-L: hands on whole pieces, straight from in where it holds one,
+ * else gathered. */
+static int take_pieces(struct sx_stage *st, const unsigned char *in, size_t len,
+		       struct sx_out *out)
 {
 	struct unzip_state *s = st->priv;
+
+	while (len > 0) {
+		size_t whole = SX_ISAL_PIECE - (size_t)(s->offset % SX_ISAL_PIECE);
+		size_t n = whole - s->gathered;
+		int rc;
+
+		if (s->gathered == 0 && len >= whole) {
+			rc = take(st, in, whole, out);
+		} else {
+			if (n > len)
+				n = len;
+			memcpy(s->gather + s->gathered, in, n);
+			s->gathered += n;
+			rc = SX_OK;
+			if (s->gathered == whole) {
+				s->gathered = 0;
+				rc = take(st, s->gather, whole, out);
+			}
+		}
+		if (rc)
+			return rc;
+		in += n;
+		len -= n;
+	}
+	return SX_OK;
+}
+
+static int unzip_process(struct sx_stage *st, const unsigned char *in,
+			 size_t len, struct sx_out *out)
+{
+	struct unzip_state *s = st->priv;
+
+	return s->isal ? take_pieces(st, in, len, out) : take(st, in, len, out);
+}
+
+static int unzip_finish(struct sx_stage *st, struct sx_out *out)
+{
+	static const unsigned char none[1];
+	struct unzip_state *s = st->priv;
+	size_t used;
 	int rc;
 
+	if (s->gathered > 0) {
+		size_t n = s->gathered;
+
+		s->gathered = 0;
+		rc = take(st, s->gather, n, out);
+		if (rc)
+			return rc;
+	}
 	if (s->state == NO_MEMBER_YET)
 		return sx_stage_fail(st, SX_EDATA,
 				     "unexpected end of input at byte 0: no %s data",
 				     s->fmt->name);
 	if (s->state != IN_MEMBER)
 		return SX_OK;
-	s->zs.next_in = Z_NULL;
-	s->zs.avail_in = 0;
-	rc = inflate_out(st, out);
+	rc = inflate_some(st, none, 0, out, &used);
 	if (rc || s->state != IN_MEMBER)
 		return rc;
 	/* gzip: one or two bytes after a member cannot be told from a
@@ -429,6 +568,8 @@ static void unzip_destroy(struct sx_stage *st)
 
 	if (s->ready)
 		inflateEnd(&s->zs);
+	sx_free(s->isal);
+	sx_free(s->gather);
 }
 
 const struct sx_stage_ops sx_stage_gunzip = {
