@@ -204,7 +204,7 @@ END_TEST
 
 START_TEST(test_failure_wakes_blocked_reader)
 {
-	struct run_result r = run_on_open_pipe("upper | gunzip", "not gzip\n");
+	struct run_result r = run_on_open_pipe("upper | hex -d", "NOT HEX\n");
 
 	ck_assert_int_eq(r.status, SX_EDATA);
 	ck_assert_uint_eq(r.pool_out, 0);
