@@ -1032,6 +1032,17 @@ END_TEST
 
 /* ---- the suite ---- */
 
+static void add_gunzip_error_tests(TCase *tc)
+{
+	tcase_add_test(tc, test_not_gzip);
+	tcase_add_test(tc, test_empty_input);
+	tcase_add_test(tc, test_truncated);
+	tcase_add_test(tc, test_truncated_big);
+	tcase_add_test(tc, test_flipped_byte);
+	tcase_add_test(tc, test_trailing_garbage);
+	tcase_add_test(tc, test_failure_leaves_nothing);
+}
+
 Suite *cli_suite(void)
 {
 	Suite *s = suite_create("cli");
@@ -1050,13 +1061,7 @@ Suite *cli_suite(void)
 	tcase_add_loop_test(tc, test_case_maps, 0, 3);
 
 	tc = sh_tcase(s, "gunzip_errors");
-	tcase_add_test(tc, test_not_gzip);
-	tcase_add_test(tc, test_empty_input);
-	tcase_add_test(tc, test_truncated);
-	tcase_add_test(tc, test_truncated_big);
-	tcase_add_test(tc, test_flipped_byte);
-	tcase_add_test(tc, test_trailing_garbage);
-	tcase_add_test(tc, test_failure_leaves_nothing);
+	add_gunzip_error_tests(tc);
 
 	if (isal_built_in()) { /* ISA-L inflates by default: gunzip on zlib too */
 		tc = sh_tcase(s, "gunzip_zlib");
@@ -1067,13 +1072,7 @@ Suite *cli_suite(void)
 		tcase_add_test(tc, test_gunzip_members);
 		tcase_add_test(tc, test_gunzip_zero_padding);
 		tcase_add_test(tc, test_chain);
-		tcase_add_test(tc, test_not_gzip);
-		tcase_add_test(tc, test_empty_input);
-		tcase_add_test(tc, test_truncated);
-		tcase_add_test(tc, test_truncated_big);
-		tcase_add_test(tc, test_flipped_byte);
-		tcase_add_test(tc, test_trailing_garbage);
-		tcase_add_test(tc, test_failure_leaves_nothing);
+		add_gunzip_error_tests(tc);
 	}
 
 	tc = sh_tcase(s, "spec_errors");

@@ -516,24 +516,6 @@ END_TEST
 
 /* ---- data errors through the binary ---- */
 
-static const struct {
-	const char *mode;
-	const char *buf;
-} configs[] = {
-	{ "--stream", "1" }, { "--stream", "7" }, { "--stream", "65536" },
-	{ "--naive", "1" }, { "--naive", "65536" },
-};
-#define NCONFIGS (sizeof(configs) / sizeof(configs[0]))
-
-/* The N of "byte N" in a message, or -1. */
-static long long byte_in(const char *msg)
-{
-	const char *p = strstr(msg, "byte ");
-
-	if (!p || p[5] < '0' || p[5] > '9')
-		return -1;
-	return strtoll(p + 5, NULL, 10);
-}
 
 /* Runs spec over file in configuration c; it must exit 1 with one line
  * naming the stage and a byte offset. Returns the line. */
@@ -544,9 +526,9 @@ static const char *data_fails(size_t c, const char *spec, const char *file)
 
 	snprintf(needle, sizeof(needle), "%.*s (stage 1): ",
 		 (int)strcspn(spec, " "), spec);
-	line = fails(1, needle, SX " %s -b %s '%s' < %s > out", configs[c].mode,
-		     configs[c].buf, spec, file);
-	ck_assert_msg(byte_in(line) >= 0, "`%s`: no byte offset in: %s", last_cmd, line);
+	line = fails(1, needle, SX " %s -b %s '%s' < %s > out", error_modes[c].mode,
+		     error_modes[c].buf, spec, file);
+	ck_assert_msg(message_byte(line) >= 0, "`%s`: no byte offset in: %s", last_cmd, line);
 	return line;
 }
 
@@ -597,7 +579,7 @@ START_TEST(test_truncated)
 		else
 			snprintf(want, sizeof(want), "unexpected end of input at byte %zu: "
 				 "truncated %s data", cuts[i], zstreams[_i].name);
-		for (size_t c = 0; c < NCONFIGS; c++)
+		for (size_t c = 0; c < N_ERROR_MODES; c++)
 			assert_contains(data_fails(c, zstreams[_i].spec, "cut"), want);
 	}
 }
@@ -635,15 +617,15 @@ START_TEST(test_flipped)
 		z[at[i]] ^= 0x55;
 		if (sh("%s < bad > want", strict[_i]) == 0) {
 			ck_assert_msg(_i == 0, "zlib reads unzlib's input flipped at %zu", at[i]);
-			for (size_t c = 0; c < NCONFIGS; c++)
+			for (size_t c = 0; c < N_ERROR_MODES; c++)
 				ok(SX " %s -b %s inflate < bad | cmp - want",
-				   configs[c].mode, configs[c].buf);
+				   error_modes[c].mode, error_modes[c].buf);
 			continue;
 		}
 		failed++;
-		for (size_t c = 0; c < NCONFIGS; c++) {
+		for (size_t c = 0; c < N_ERROR_MODES; c++) {
 			const char *line = data_fails(c, zstreams[_i].spec, "bad");
-			long long b = byte_in(line);
+			long long b = message_byte(line);
 
 			ck_assert_msg(b > (long long)at[i] && b <= (long long)len,
 				      "`%s`, flip at %zu of %zu: %s", last_cmd, at[i], len, line);
@@ -669,7 +651,7 @@ START_TEST(test_trailing_garbage)
 		 zstreams[_i].name, len);
 	ok("cat a.z a.z > two.z && cat a.z > zero.z && printf '\\000' >> zero.z");
 	ok("cat a.z > x.z && printf x >> x.z");
-	for (size_t c = 0; c < NCONFIGS; c++) {
+	for (size_t c = 0; c < N_ERROR_MODES; c++) {
 		assert_contains(data_fails(c, zstreams[_i].spec, "two.z"), want);
 		assert_contains(data_fails(c, zstreams[_i].spec, "zero.z"), want);
 		assert_contains(data_fails(c, zstreams[_i].spec, "x.z"), want);
@@ -684,7 +666,7 @@ START_TEST(test_zlib_not_zlib)
 	/* zlib made with a preset dictionary cannot be read without it */
 	ok(PY_ZLIB "c=zlib.compressobj(6, zlib.DEFLATED, 15, zdict=b\"hello\"); "
 	   "sys.stdout.buffer.write(c.compress(b\"hello hello\")+c.flush())' > dict.z");
-	for (size_t c = 0; c < NCONFIGS; c++) {
+	for (size_t c = 0; c < N_ERROR_MODES; c++) {
 		assert_contains(data_fails(c, "unzlib", "empty"),
 				"unexpected end of input at byte 0: no zlib data");
 		assert_contains(data_fails(c, "inflate", "empty"),
@@ -717,11 +699,11 @@ START_TEST(test_base64_rejects)
 		ok("printf '%s' > in", bad_base64[i].in);
 		ck_assert_msg(sh("base64 -d < in > /dev/null") == 1,
 			      "coreutils accepts '%s'", bad_base64[i].in);
-		for (size_t c = 0; c < NCONFIGS; c++) {
+		for (size_t c = 0; c < N_ERROR_MODES; c++) {
 			const char *line = data_fails(c, "base64 -d", "in");
 
 			assert_contains(line, "invalid base64 input at byte ");
-			ck_assert_msg(byte_in(line) == bad_base64[i].at,
+			ck_assert_msg(message_byte(line) == bad_base64[i].at,
 				      "'%s': wanted byte %lld: %s", bad_base64[i].in,
 				      bad_base64[i].at, line);
 		}
@@ -739,9 +721,9 @@ START_TEST(test_base64_accepts_like_coreutils)
 
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		ok("printf '%s' > in && base64 -d < in > want", good[i]);
-		for (size_t c = 0; c < NCONFIGS; c++)
-			ok(SX " %s -b %s 'base64 -d' < in | cmp - want", configs[c].mode,
-			   configs[c].buf);
+		for (size_t c = 0; c < N_ERROR_MODES; c++)
+			ok(SX " %s -b %s 'base64 -d' < in | cmp - want", error_modes[c].mode,
+			   error_modes[c].buf);
 	}
 }
 END_TEST
@@ -761,11 +743,11 @@ START_TEST(test_hex_rejects)
 {
 	for (size_t i = 0; i < sizeof(bad_hex) / sizeof(bad_hex[0]); i++) {
 		ok("printf '%s' > in", bad_hex[i].in);
-		for (size_t c = 0; c < NCONFIGS; c++) {
+		for (size_t c = 0; c < N_ERROR_MODES; c++) {
 			const char *line = data_fails(c, "hex -d", "in");
 
 			assert_contains(line, "invalid hex input at byte ");
-			ck_assert_msg(byte_in(line) == bad_hex[i].at,
+			ck_assert_msg(message_byte(line) == bad_hex[i].at,
 				      "'%s': wanted byte %lld: %s", bad_hex[i].in,
 				      bad_hex[i].at, line);
 		}
@@ -783,9 +765,9 @@ START_TEST(test_hex_accepts_like_xxd)
 
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		ok("printf '%s' > in && xxd -r -p < in > want", good[i]);
-		for (size_t c = 0; c < NCONFIGS; c++)
-			ok(SX " %s -b %s 'hex -d' < in | cmp - want", configs[c].mode,
-			   configs[c].buf);
+		for (size_t c = 0; c < N_ERROR_MODES; c++)
+			ok(SX " %s -b %s 'hex -d' < in | cmp - want", error_modes[c].mode,
+			   error_modes[c].buf);
 	}
 }
 END_TEST

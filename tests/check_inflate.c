@@ -484,24 +484,6 @@ START_TEST(test_vs_tools)
 }
 END_TEST
 
-static const struct {
-	const char *mode;
-	const char *buf;
-} configs[] = {
-	{ "--stream", "1" }, { "--stream", "7" }, { "--stream", "65536" },
-	{ "--naive", "1" }, { "--naive", "65536" },
-};
-#define NCONFIGS (sizeof(configs) / sizeof(configs[0]))
-
-/* The N of "byte N" in a message, or -1. */
-static long long byte_in(const char *msg)
-{
-	const char *p = strstr(msg, "byte ");
-
-	if (!p || p[5] < '0' || p[5] > '9')
-		return -1;
-	return strtoll(p + 5, NULL, 10);
-}
 
 /* Offsets into a file of len bytes: every one of the first head, n
  * spread over the rest, and the last tail. Returns their number. */
@@ -537,17 +519,17 @@ START_TEST(test_flipped_anywhere)
 		put_file("bad.gz", gz, len);
 		gz[at[i]] ^= 0x55;
 		if (sh("gzip -dc < bad.gz > want 2> /dev/null") == 0) {
-			for (size_t c = 0; c < NCONFIGS; c++)
+			for (size_t c = 0; c < N_ERROR_MODES; c++)
 				ok(SX " %s -b %s gunzip < bad.gz | cmp - want",
-				   configs[c].mode, configs[c].buf);
+				   error_modes[c].mode, error_modes[c].buf);
 			continue;
 		}
 		rejected++;
-		for (size_t c = 0; c < NCONFIGS; c++) {
+		for (size_t c = 0; c < N_ERROR_MODES; c++) {
 			const char *line = fails(1, "gunzip (stage 1)", SX " %s -b %s gunzip "
-						 "< bad.gz > out", configs[c].mode,
-						 configs[c].buf);
-			long long b = byte_in(line);
+						 "< bad.gz > out", error_modes[c].mode,
+						 error_modes[c].buf);
+			long long b = message_byte(line);
 
 			ck_assert_msg((b > (long long)at[i] ||
 				       (at[i] < 2 && strstr(line, "not in gzip format at byte 0"))) &&
@@ -591,9 +573,9 @@ START_TEST(test_cut_anywhere)
 		else
 			snprintf(want, sizeof(want), "unexpected end of input at byte %zu: "
 				 "truncated gzip data", at[i]);
-		for (size_t c = 0; c < NCONFIGS; c++)
+		for (size_t c = 0; c < N_ERROR_MODES; c++)
 			fails(1, want, SX " %s -b %s gunzip < cut.gz > out",
-			      configs[c].mode, configs[c].buf);
+			      error_modes[c].mode, error_modes[c].buf);
 	}
 	free(gz);
 }

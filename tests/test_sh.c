@@ -324,3 +324,17 @@ void sleep_ms(long ms)
 	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
 		;
 }
+
+const struct run_mode error_modes[N_ERROR_MODES] = {
+	{ "--stream", "1" }, { "--stream", "7" }, { "--stream", "65536" },
+	{ "--naive", "1" }, { "--naive", "65536" },
+};
+
+long long message_byte(const char *msg)
+{
+	const char *p = strstr(msg, "byte ");
+
+	if (!p || p[5] < '0' || p[5] > '9')
+		return -1;
+	return strtoll(p + 5, NULL, 10);
+}

@@ -99,4 +99,16 @@ void write_all(int fd, const void *data, size_t len);
 
 void sleep_ms(long ms);
 
+/* The modes and buffer sizes a data error is checked in: the message
+ * must be the same in each. */
+struct run_mode {
+	const char *mode;   /* --stream or --naive */
+	const char *buf;    /* the -b value */
+};
+#define N_ERROR_MODES 5
+extern const struct run_mode error_modes[N_ERROR_MODES];
+
+/* The N of "byte N" in a message, or -1. */
+long long message_byte(const char *msg);
+
 #endif
