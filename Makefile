@@ -40,6 +40,7 @@ CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check)
 # ISA-L's inflate for gunzip, unzlib and inflate, when its header and
 # library are there (libisal-dev; ISAL=no leaves it out); zlib does the
 # work without it. Probed once, at the first compile, after deps.sh.
+# The library is not linked: the decompressors load it when first used.
 # Objects built before a change of ISAL or of what is installed are not
 # rebuilt by themselves: `make clean` first.
 ISAL ?= auto
@@ -52,13 +53,12 @@ ISAL_PC_CFLAGS = $(shell $(PKG_CONFIG) --cflags libisal 2>/dev/null)
 ISAL_PC_LIBS = $(or $(shell $(PKG_CONFIG) --libs libisal 2>/dev/null),-lisal)
 HAVE_ISAL = $(eval HAVE_ISAL := $(if $(filter no,$(ISAL)),,$(shell $(ISAL_PROBE))))$(HAVE_ISAL)
 ISAL_CFLAGS = $(if $(HAVE_ISAL),-DHAVE_ISAL $(ISAL_PC_CFLAGS))
-ISAL_LIBS = $(if $(HAVE_ISAL),$(ISAL_PC_LIBS))
 
 ALL_CFLAGS = $(SX_CPPFLAGS) $(CPPFLAGS) $(SX_CFLAGS) $(ZLIB_CFLAGS) $(CRYPTO_CFLAGS) \
 	$(ISAL_CFLAGS) $(CFLAGS)
 # streamx does not link libcrypto: the sha256 stage loads it when it is
 # used (the tests link it, to check digests in process).
-EXT_LIBS = $(ISAL_LIBS) $(ZLIB_LIBS) $(LIBS)
+EXT_LIBS = $(ZLIB_LIBS) $(LIBS)
 
 LIB_SRC = $(wildcard lib/*.c) $(wildcard transforms/*.c)
 CMD_SRC = $(wildcard cmd/*.c)

@@ -448,6 +448,22 @@ START_TEST(test_isal_state_is_used)
 }
 END_TEST
 
+/* libisal is loaded by a decompressor that uses it, not mapped into
+ * every run: cat does not map it, gunzip does. */
+START_TEST(test_isal_loaded_on_use)
+{
+	ck_assert_int_ne(sh("ldd " SX " | grep -q libisal"), 0);
+	if (!isal_built_in())
+		return;
+	ok("mkfifo f1 f2 && gzip -c < /dev/null > e.gz");
+	ok("(" SX " 'cat' < f1 > /dev/null & echo $! > p1; "
+	   SX " 'gunzip' < f2 > /dev/null & echo $! > p2; "
+	   "exec 3> f1 4> f2; echo x >&3; head -c 5 e.gz >&4; sleep 0.3; "
+	   "! grep -q libisal /proc/$(cat p1)/maps && grep -q libisal /proc/$(cat p2)/maps; "
+	   "rc=$?; exec 3>&- 4>&-; wait; exit $rc)");
+}
+END_TEST
+
 /* A value other than zlib or isa-l is a usage error, before any input. */
 START_TEST(test_bad_choice)
 {
@@ -457,7 +473,7 @@ START_TEST(test_bad_choice)
 		fails(2, "STREAMX_INFLATE is 'igzip': zlib or isa-l expected",
 		      "STREAMX_INFLATE=igzip " SX " %s < /dev/null", stages[i]);
 		if (!isal_built_in())
-			fails(2, "STREAMX_INFLATE=isa-l, but streamx was built without ISA-L",
+			fails(2, "STREAMX_INFLATE=isa-l, but streamx was built without ISA-L or cannot load it",
 			      "STREAMX_INFLATE=isa-l " SX " %s < /dev/null", stages[i]);
 	}
 	ok("STREAMX_INFLATE=igzip " SX " gzip < /dev/null | gzip -dc");
@@ -661,6 +677,7 @@ Suite *inflate_suite(void)
 	tcase_add_test(choice, test_version_names_engine);
 	tcase_add_test(choice, test_isal_state_is_used);
 	tcase_add_test(choice, test_bad_choice);
+	tcase_add_test(choice, test_isal_loaded_on_use);
 	add_cli_tests(s, "cli", 0);
 	if (isal_built_in())
 		add_cli_tests(s, "cli_zlib", 1);

@@ -8,7 +8,9 @@
 #include <zlib.h>
 
 #ifdef HAVE_ISAL
+#include <dlfcn.h>
 #include <isa-l.h>
+#include <pthread.h>
 #endif
 
 /*
@@ -43,7 +45,7 @@ const char *sx_isal_inflate_choice(int *use_isal)
 	}
 	if (sx_isal_inflate_size() == 0) {
 		if (v && *v)
-			return ENV_NAME "=isa-l, but streamx was built without ISA-L";
+			return ENV_NAME "=isa-l, but streamx was built without ISA-L or cannot load it";
 		return NULL;
 	}
 	*use_isal = 1;
@@ -117,6 +119,45 @@ enum head_part {
 	HEAD_DONE
 };
 
+/*
+ * libisal is loaded the first time a decompressor asks for it, not linked:
+ * mapped into every run it cost about 0.4 MiB of RSS, most of it in runs
+ * that never inflate. The two functions used are looked up once per
+ * process and never change after that. Without the library (removed
+ * after the build) the decompressors use zlib.
+ */
+#define ISAL_STR(x) ISAL_STR_(x)
+#define ISAL_STR_(x) #x
+#define ISAL_SONAME "libisal.so." ISAL_STR(ISAL_MAJOR_VERSION)
+
+static struct {
+	void (*init)(struct inflate_state *state);
+	int (*inflate)(struct inflate_state *state);
+} isal;
+static pthread_once_t isal_once = PTHREAD_ONCE_INIT;
+
+static void load_isal(void)
+{
+	void *handle = dlopen(ISAL_SONAME, RTLD_NOW | RTLD_LOCAL);
+
+	if (!handle)
+		return;
+	/* dlsym returns an object pointer; POSIX guarantees it converts */
+	*(void **)&isal.init = dlsym(handle, "isal_inflate_init");
+	*(void **)&isal.inflate = dlsym(handle, "isal_inflate");
+	if (!isal.init || !isal.inflate) {
+		isal.init = NULL;
+		isal.inflate = NULL;
+		dlclose(handle);
+	}
+}
+
+static int isal_loaded(void)
+{
+	pthread_once(&isal_once, load_isal);
+	return isal.inflate != NULL;
+}
+
 struct sx_isal_inflate {
 	struct inflate_state state;
 	enum sx_isal_wrap wrap;
@@ -131,7 +172,7 @@ struct sx_isal_inflate {
 
 size_t sx_isal_inflate_size(void)
 {
-	return sizeof(struct sx_isal_inflate);
+	return isal_loaded() ? sizeof(struct sx_isal_inflate) : 0;
 }
 
 void sx_isal_inflate_reset(struct sx_isal_inflate *z)
@@ -141,7 +182,7 @@ void sx_isal_inflate_reset(struct sx_isal_inflate *z)
 		[SX_ISAL_RAW] = ISAL_DEFLATE,
 	};
 
-	isal_inflate_init(&z->state);
+	isal.init(&z->state);
 	z->state.crc_flag = (uint32_t)flags[z->wrap];
 	z->part = z->wrap == SX_ISAL_RAW ? HEAD_DONE : HEAD_FIXED;
 	z->got = 0;
@@ -276,7 +317,7 @@ int sx_isal_inflate_step(struct sx_isal_inflate *z, const unsigned char *in,
 	s->avail_in = (uint32_t)(len - r->used);
 	s->next_out = z->out;
 	s->avail_out = (uint32_t)SX_ISAL_OUT;
-	ret = isal_inflate(s);
+	ret = isal.inflate(s);
 	r->used = len - s->avail_in;
 	r->made = SX_ISAL_OUT - s->avail_out;
 	/* whole bytes in ISA-L's bit buffer are taken but not yet read */
