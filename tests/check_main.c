@@ -18,6 +18,7 @@ int main(void)
 	srunner_add_suite(sr, text_suite());
 	srunner_add_suite(sr, lines_suite());
 	srunner_add_suite(sr, codec_suite());
+	srunner_add_suite(sr, crc32_suite());
 	srunner_add_suite(sr, pgzip_suite());
 	srunner_add_suite(sr, inflate_suite());
 	srunner_add_suite(sr, sort_suite());

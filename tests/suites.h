@@ -34,6 +34,7 @@ Suite *sort_suite(void);
 Suite *threads_suite(void);
 Suite *zerocopy_suite(void);
 Suite *pgzip_suite(void);
+Suite *crc32_suite(void);
 
 /* The result of running a pipeline over memory. out is malloc'd. */
 struct run_result {

@@ -7,6 +7,7 @@
 #include <openssl/opensslv.h>
 
 #include "builtin.h"
+#include "crc32.h"
 #include "opts.h"
 
 /*
@@ -307,10 +308,7 @@ static int crc_process(struct sx_stage *st, const unsigned char *in,
 	struct sum_state *s = st->priv;
 
 	(void)out;
-	for (size_t n; len > 0; in += n, len -= n) {
-		n = len < ZPIECE ? len : ZPIECE;
-		s->sum = crc32(s->sum, in, (uInt)n);
-	}
+	s->sum = sx_crc32((uint32_t)s->sum, in, len);
 	return SX_OK;
 }
 

@@ -2,6 +2,7 @@
 #include <signal.h>
 #include <string.h>
 
+#include "crc32.h"
 #include "pgzip.h"
 
 /*
@@ -104,7 +105,7 @@ static void compress_job(struct sx_pgzip_job *job, z_stream *zs, size_t cap)
 	if (zrc == Z_OK)
 		zrc = job->last ? deflate_step(zs, Z_FINISH) : end_on_byte(zs);
 	job->out_len = cap - zs->avail_out;
-	job->crc = crc32(0L, job->in, (uInt)job->in_len);
+	job->crc = sx_crc32(0, job->in, job->in_len);
 	job->zerr = zrc;
 }
 
