@@ -9,6 +9,7 @@
 #include <openssl/evp.h>
 
 #include "builtin.h"
+#include "sha256.h"
 #include "suites.h"
 #include "test_diff.h"
 
@@ -289,10 +290,9 @@ END_TEST
 
 /* Every split of short inputs, and the usual chunkings of long ones,
  * give what one call over the whole input gives. */
-START_TEST(test_sums_every_split)
+static void check_every_split(const char *stage)
 {
-	static const size_t lens[] = { 1, 2, 63, 64, 65, 300, 5555, 100000 };
-	const char *stage = sums[_i];
+	static const size_t lens[] = { 1, 2, 55, 56, 63, 64, 65, 119, 120, 300, 5555, 100000 };
 	char want[128];
 
 	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
@@ -308,6 +308,20 @@ START_TEST(test_sums_every_split)
 			assert_every_chunking(stage, in, lens[i], "binary");
 		free(in);
 	}
+}
+
+START_TEST(test_sums_every_split)
+{
+	check_every_split(sums[_i]);
+}
+END_TEST
+
+/* The other engine for sha256 (the one CPUs without SHA-NI use). */
+START_TEST(test_sha256_on_libcrypto)
+{
+	ck_assert_int_eq(setenv("STREAMX_SHA256", "libcrypto", 1), 0);
+	check_every_split("sha256");
+	unsetenv("STREAMX_SHA256");
 }
 END_TEST
 
@@ -740,16 +754,38 @@ START_TEST(test_usage_errors)
 END_TEST
 
 /* Every new stage has a help page with its synopsis and an example. */
-/* libcrypto costs about 1.5 MiB of RSS to map: only sha256 loads it. */
+/* libcrypto costs 1.5 to 3.5 MiB of RSS to map: only sha256 loads it,
+ * and only where it does the work (no SHA-NI, or asked for). */
 START_TEST(test_crypto_loaded_on_use)
 {
 	ck_assert_int_ne(sh("ldd " SX " | grep -q libcrypto"), 0);
-	ok("mkfifo f1 f2");
+	ok("mkfifo f1 f2 f3");
 	ok("(" SX " 'cat' < f1 > /dev/null & echo $! > p1; "
-	   SX " 'sha256' < f2 > /dev/null & echo $! > p2; "
-	   "exec 3> f1 4> f2; echo x >&3; echo x >&4; sleep 0.3; "
+	   "STREAMX_SHA256=libcrypto " SX " 'sha256' < f2 > /dev/null & echo $! > p2; "
+	   SX " 'sha256' < f3 > /dev/null & echo $! > p3; "
+	   "exec 3> f1 4> f2 5> f3; echo x >&3; echo x >&4; echo x >&5; sleep 0.3; "
 	   "! grep -q libcrypto /proc/$(cat p1)/maps && grep -q libcrypto /proc/$(cat p2)/maps; "
-	   "rc=$?; exec 3>&- 4>&-; wait; exit $rc)");
+	   "rc=$?; grep -q libcrypto /proc/$(cat p3)/maps; p3=$?; "
+	   "exec 3>&- 4>&- 5>&-; wait; [ $rc = 0 ] && echo $p3 > p3.mapped)");
+	/* mapped (0) exactly when the CPU lacks the SHA extensions */
+	ck_assert_int_eq(sh("[ \"$(cat p3.mapped)\" = %d ]", sx_sha256_available() ? 1 : 0), 0);
+}
+END_TEST
+
+/* Both engines against sha256sum over the corpus, in both modes. */
+START_TEST(test_sha256_engines_vs_sha256sum)
+{
+	static const char *const engines[] = { "", "STREAMX_SHA256=libcrypto " };
+
+	diff_corpus_make();
+	for (int k = 0; (1 << k) & DIFF_ALL; k++)
+		for (size_t e = 0; e < 2; e++)
+			for (size_t m = 0; m < 2; m++) {
+				const char *f = diff_corpus_path((enum diff_corpus)(1 << k));
+
+				ok("%s" SX " %s -b 4095 sha256 < %s > out && sha256sum < %s > want && "
+				   "cmp out want", engines[e], modes[m], f, f);
+			}
 }
 END_TEST
 
@@ -826,6 +862,7 @@ Suite *count_suite(void)
 	tcase_set_timeout(sums_tc, 120);
 	tcase_add_test(sums_tc, test_sums_known);
 	tcase_add_loop_test(sums_tc, test_sums_every_split, 0, 3);
+	tcase_add_test(sums_tc, test_sha256_on_libcrypto);
 	tcase_add_test(sums_tc, test_sums_in_pipelines);
 	suite_add_tcase(s, sums_tc);
 
@@ -850,6 +887,7 @@ Suite *count_suite(void)
 			    (int)(sizeof(usage_cases) / sizeof(usage_cases[0])));
 	tcase_add_test(tc, test_help_pages);
 	tcase_add_test(tc, test_crypto_loaded_on_use);
+	tcase_add_test(tc, test_sha256_engines_vs_sha256sum);
 	tcase_add_test(tc, test_memory_bounded);
 	return s;
 }
