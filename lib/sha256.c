@@ -15,6 +15,7 @@
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define HAVE_SHANI 1
+#include <cpuid.h>
 #include <immintrin.h>
 #endif
 
@@ -87,8 +88,16 @@ SHA_TARGET static void blocks(uint32_t h[8], const unsigned char *p, size_t n)
 
 int sx_sha256_available(void)
 {
-	return __builtin_cpu_supports("sha") && __builtin_cpu_supports("ssse3") &&
-	       __builtin_cpu_supports("sse4.1");
+	unsigned a, b, c, d;
+	int ssse3_sse41;
+
+	/* cpuid, since not every compiler's __builtin_cpu_supports knows "sha" */
+	if (!__get_cpuid(1, &a, &b, &c, &d))
+		return 0;
+	ssse3_sse41 = (c & bit_SSSE3) && (c & bit_SSE4_1);
+	if (!ssse3_sse41 || !__get_cpuid_count(7, 0, &a, &b, &c, &d))
+		return 0;
+	return (b & bit_SHA) != 0;
 }
 
 #else
