@@ -80,6 +80,7 @@ static void print_batch_help(void)
 	      "      --stream, --naive  the mode of each run (default --stream)\n"
 	      "  -b, --buffer-size N   stream buffer size of each run\n"
 	      "      --mem-limit SIZE  tracked-memory budget of each run\n"
+	      "      --max-output SIZE  most bytes any stage of each run may write\n"
 	      "      --progress        show a progress line on stderr (default: when it is\n"
 	      "                        a terminal); --no-progress never shows it\n"
 	      "  -h, --help            show this help\n"
@@ -139,7 +140,7 @@ static int parse_size_arg(const char *opt, const char *arg, uint64_t max,
 
 enum {
 	OPT_STRIP = 256, OPT_FILES_FROM, OPT_RM, OPT_SKIP, OPT_REPORT, OPT_NAIVE,
-	OPT_STREAM, OPT_MEM_LIMIT, OPT_PROGRESS, OPT_NO_PROGRESS
+	OPT_STREAM, OPT_MEM_LIMIT, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_MAX_OUTPUT
 };
 
 /* Returns -1 to go on, else the exit status to end with. */
@@ -161,6 +162,7 @@ static int parse_batch_option(int c, struct batch_options *o, char **argv)
 	case OPT_STREAM: o->mode = "--stream"; return -1;
 	case 'b': return parse_size_arg("buffer-size", optarg, MAX_BUFFER, &o->buffer);
 	case OPT_MEM_LIMIT: return parse_size_arg("mem-limit", optarg, 0, &o->mem_limit);
+	case OPT_MAX_OUTPUT: return parse_size_arg("max-output", optarg, 0, &o->max_output);
 	case OPT_PROGRESS: o->progress = PROGRESS_ON; return -1;
 	case OPT_NO_PROGRESS: o->progress = PROGRESS_OFF; return -1;
 	case 'h': print_batch_help(); return EXIT_OK;
@@ -199,6 +201,7 @@ static int parse_batch(int argc, char **argv, struct batch_options *o)
 		{ "stream", no_argument, NULL, OPT_STREAM },
 		{ "buffer-size", required_argument, NULL, 'b' },
 		{ "mem-limit", required_argument, NULL, OPT_MEM_LIMIT },
+		{ "max-output", required_argument, NULL, OPT_MAX_OUTPUT },
 		{ "progress", no_argument, NULL, OPT_PROGRESS },
 		{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 		{ "help", no_argument, NULL, 'h' },
@@ -639,6 +642,10 @@ static void child_argv(const struct batch *b, const char *in, const char *out,
 		argv[n++] = "--mem-limit";
 		argv[n++] = (char *)o->mem_limit;
 	}
+	if (o->max_output) {
+		argv[n++] = "--max-output";
+		argv[n++] = (char *)o->max_output;
+	}
 	if (o->rm)
 		argv[n++] = "--sync";   /* the input goes only once this is on disk */
 	n = cli_plugin_args(argv, n);
@@ -691,7 +698,7 @@ static void exec_child(const struct batch *b, int err_fd, char **argv, sigset_t 
 static int spawn(struct batch *b, size_t i, unsigned s)
 {
 	struct job *j = &b->jobs[s];
-	char *argv[20 + 2 * CLI_PLUGINS_MAX], bufs[2][8], in[PATH_MAX];
+	char *argv[22 + 2 * CLI_PLUGINS_MAX], bufs[2][8], in[PATH_MAX];
 	sigset_t mask;
 	pid_t pid;
 

@@ -23,6 +23,7 @@ struct batch_options {
 	const char *report;         /* "-": standard output */
 	const char *buffer;         /* forwarded to the children as given */
 	const char *mem_limit;
+	const char *max_output;
 	const char *mode;           /* "--naive", "--stream" or NULL */
 	int null_sep, force, rm, skip_existing;
 	unsigned jobs;

@@ -41,6 +41,7 @@ struct options {
 	size_t buffer_size;
 	unsigned threads;
 	uint64_t mem_limit;
+	uint64_t max_output;
 	struct memwatch_config watch;
 };
 
@@ -64,6 +65,9 @@ static void print_help(void)
 	      "      --mem-limit SIZE  a memory budget for tracked allocations: naive mode\n"
 	      "                        refuses an input that cannot fit, any allocation\n"
 	      "                        past it fails cleanly, naming its owner\n"
+	      "      --max-output SIZE no stage may write more than SIZE bytes: a\n"
+	      "                        decompression bomb stops at the stage that expands\n"
+	      "                        it, in bounded memory, with exit status 1\n"
 	      "      --monitor[=MS]    sample RSS and tracked bytes every MS ms (1000)\n"
 	      "      --monitor-log F   write the samples to F as CSV\n"
 	      "      --warn-growth N   warn once when RSS grows N bytes past its start\n"
@@ -185,7 +189,8 @@ static int parse_stats(const char *arg, enum stats_format *out)
 enum {
 	OPT_STREAM = 256, OPT_NAIVE, OPT_STATS, OPT_MEM_LIMIT, OPT_LEAK_CHECK,
 	OPT_MONITOR, OPT_MONITOR_LOG, OPT_WARN_GROWTH, OPT_SNAPSHOT,
-	OPT_PROGRESS, OPT_NO_PROGRESS, OPT_SYNC, OPT_HADOOP, OPT_PLUGIN
+	OPT_PROGRESS, OPT_NO_PROGRESS, OPT_SYNC, OPT_HADOOP, OPT_PLUGIN,
+	OPT_MAX_OUTPUT
 };
 
 static const struct option long_options[] = {
@@ -198,6 +203,7 @@ static const struct option long_options[] = {
 	{ "force", no_argument, NULL, 'f' },
 	{ "stats", optional_argument, NULL, OPT_STATS },
 	{ "mem-limit", required_argument, NULL, OPT_MEM_LIMIT },
+	{ "max-output", required_argument, NULL, OPT_MAX_OUTPUT },
 	{ "leak-check", no_argument, NULL, OPT_LEAK_CHECK },
 	{ "monitor", optional_argument, NULL, OPT_MONITOR },
 	{ "monitor-log", required_argument, NULL, OPT_MONITOR_LOG },
@@ -227,6 +233,8 @@ static int parse_option(int c, struct options *o, char **argv)
 	case OPT_STATS: return parse_stats(optarg, &o->stats) ? EXIT_USAGE : -1;
 	case OPT_MEM_LIMIT:
 		return parse_size_option("mem-limit", optarg, &o->mem_limit) ? EXIT_USAGE : -1;
+	case OPT_MAX_OUTPUT:
+		return parse_size_option("max-output", optarg, &o->max_output) ? EXIT_USAGE : -1;
 	case OPT_LEAK_CHECK: o->leak_check = 1; break;
 	case OPT_MONITOR:
 		return parse_monitor(optarg, &o->watch.monitor_ms) ? EXIT_USAGE : -1;
@@ -526,6 +534,7 @@ static int prepare(struct job *j)
 		return cli_exit_status(err.status);
 	}
 	sx_pipeline_set_threads(j->pl, o->threads);
+	sx_pipeline_set_max_output(j->pl, o->max_output);
 	if (open_input(o->input, &j->in_fd, &in_sb) ||
 	    output_open(&j->out, o->output, o->force, &in_sb))
 		return EXIT_FAILURE_;

@@ -7,6 +7,7 @@
 
 #include "pipeline_run.h"
 #include "spec.h"
+#include "util.h"
 #include "zerocopy.h"
 
 
@@ -134,6 +135,11 @@ void sx_pipeline_set_threads(struct sx_pipeline *pl, unsigned n)
 		pl->stages[k].threads = pl->threads;
 }
 
+void sx_pipeline_set_max_output(struct sx_pipeline *pl, uint64_t n)
+{
+	pl->max_output = n;
+}
+
 size_t sx_pipeline_buffers(const struct sx_pipeline *pl)
 {
 	if (pl->threads > 1 && pl->count > 1)
@@ -167,6 +173,20 @@ int sx_run_feed(struct sx_run *run, size_t k, const unsigned char *in, size_t le
 	return note(run, k, rc);
 }
 
+int sx_run_check_output(struct sx_run *run, size_t k)
+{
+	struct sx_stage *st = &run->pl->stages[k];
+	uint64_t max = run->pl->max_output;
+	char size[32];
+
+	if (!max || run->outs[k].total <= max)
+		return SX_OK;
+	sx_stage_fail(st, SX_EDATA, "output passes --max-output %s at input byte %llu",
+		      sx_format_size(max, size, sizeof(size)),
+		      (unsigned long long)st->bytes_in);
+	return note(run, k, SX_EDATA);
+}
+
 static struct sx_run *run_of(struct sx_out *out, size_t *k)
 {
 	struct sx_run *run = out->ctx;
@@ -181,7 +201,10 @@ static int pass_on(struct sx_out *out)
 {
 	size_t k, len = out->len;
 	struct sx_run *run = run_of(out, &k);
+	int rc = sx_run_check_output(run, k);
 
+	if (rc)
+		return rc;
 	out->len = 0;
 	if (len == 0)
 		return SX_OK;
@@ -196,7 +219,10 @@ static int pass_through(struct sx_out *out, const unsigned char *data, size_t n)
 {
 	size_t k;
 	struct sx_run *run = run_of(out, &k);
+	int rc = sx_run_check_output(run, k);
 
+	if (rc)
+		return rc;
 	if (k + 1 < run->pl->count)
 		return sx_run_feed(run, k + 1, data, n);
 	return run->sink->write(run->sink, data, n, run->err);
@@ -213,6 +239,8 @@ void sx_run_wire(struct sx_run *run, struct sx_buf **bufs)
 		out->pass = pass_through;
 		out->ctx = run;
 		out->err = run->err;
+		/* what the kernel copied was every (copying) stage's output */
+		out->total = run->pl->moved;
 	}
 }
 
@@ -311,10 +339,14 @@ static int move_in_kernel(struct sx_pipeline *pl, struct sx_source *src,
 
 	if (!only_copies(pl) || src->fd < 0 || sink->fd < 0)
 		return SX_ZEROCOPY_NO;
-	rc = sx_zerocopy(src, sink, err);
+	rc = sx_zerocopy_upto(src, sink, pl->max_output ? pl->max_output : UINT64_MAX,
+			      err);
+	pl->moved = src->offset - before;
 	for (size_t k = 0; k < pl->count; k++)
-		pl->stages[k].bytes_in += src->offset - before;
-	return rc;
+		pl->stages[k].bytes_in += pl->moved;
+	/* At the limit, the drivers read on: one byte more fails the run,
+	 * the end of the input ends it. */
+	return rc == SX_ZEROCOPY_FULL ? SX_ZEROCOPY_NO : rc;
 }
 
 static int stream_one_thread(struct sx_pipeline *pl, struct sx_source *src,
@@ -359,6 +391,23 @@ int sx_pipeline_stream(struct sx_pipeline *pl, struct sx_source *src,
 	return stream_one_thread(pl, src, sink, pool, err);
 }
 
+/* Naive mode's whole output buffer grows, but not past the limit: a
+ * stage can commit at most one byte more than the limit before it asks
+ * again and is refused. */
+static int naive_room(struct sx_out *out)
+{
+	size_t k;
+	struct sx_run *run = run_of(out, &k);
+	uint64_t max = run->pl->max_output;
+	int rc = sx_run_check_output(run, k);
+
+	if (rc)
+		return rc;
+	if (max && max - out->total < SIZE_MAX - out->len - 1)
+		return sx_out_grow(out, out->len + (size_t)(max - out->total) + 1);
+	return sx_out_grow(out, SIZE_MAX);
+}
+
 /* Runs stage k over the whole of in into a whole output buffer. */
 static int naive_stage(struct sx_run *run, size_t k, const unsigned char *in,
 		       size_t len)
@@ -372,6 +421,8 @@ static int naive_stage(struct sx_run *run, size_t k, const unsigned char *in,
 	 * mode: nothing follows it here, so SX_DONE can only be its own. */
 	if (rc >= 0 && st->ops->finish)
 		rc = note(run, k, st->ops->finish(st, &run->outs[k]));
+	if (rc >= 0 && sx_run_check_output(run, k))
+		rc = SX_EDATA;
 	return rc == SX_DONE ? SX_OK : rc;
 }
 
@@ -406,7 +457,9 @@ int sx_pipeline_naive(struct sx_pipeline *pl, struct sx_source *src,
 	if (rc == SX_OK)
 		rc = sx_source_slurp(src, pl->input, &data, &len, err);
 	for (size_t k = 0; k < pl->count && rc == SX_OK; k++) {
-		outs[k].err = err; /* no drain: the buffer grows */
+		outs[k].err = err;
+		outs[k].drain = naive_room; /* the buffer grows */
+		outs[k].ctx = &run;
 		outs[k].mem = pl->stages[k].mem;
 		rc = naive_stage(&run, k, data, len);
 		sx_free(data);

@@ -46,6 +46,8 @@ struct sx_pipeline {
 	struct sx_mem_owner *input;   /* "input" */
 	int used;                     /* a pipeline runs once */
 	unsigned threads;             /* see sx_pipeline_set_threads */
+	uint64_t max_output;          /* see sx_pipeline_set_max_output */
+	uint64_t moved;               /* bytes the kernel copied (zerocopy.h) */
 	struct sx_mem_account own_mem; /* used when the caller gives none */
 };
 
@@ -76,6 +78,16 @@ int sx_pipeline_naive(struct sx_pipeline *pl, struct sx_source *src,
  * start up to n threads of its own (parallel gzip). 1, the default, is the
  * single-thread driver. Call before running. */
 void sx_pipeline_set_threads(struct sx_pipeline *pl, unsigned n);
+
+/* Holds every stage to at most n bytes of output over the run (0: no
+ * limit), so that a decompression bomb stops at the stage that expands
+ * it: the stage that passes it fails with SX_EDATA, "output passes
+ * --max-output 10 MiB at input byte N", N being the offset in its input
+ * of the chunk it was given (or the end of its input, when it passes it
+ * while finishing). No more than n bytes of any stage's output reach the
+ * next stage or the sink, and in naive mode no stage's whole output
+ * buffer grows past n + 1 bytes. Call before running. */
+void sx_pipeline_set_max_output(struct sx_pipeline *pl, uint64_t n);
 
 /* Buffers the stream driver takes from its pool for the thread count set:
  * one per stage plus one, and with threads a few more per queue. */

@@ -25,6 +25,11 @@ struct sx_run {
 /* Runs stage k over in[0..len), noting what it returns. */
 int sx_run_feed(struct sx_run *run, size_t k, const unsigned char *in, size_t len);
 
+/* Fails stage k (noted as sx_run_feed notes failures) when its output
+ * has passed the pipeline's max_output; else SX_OK. The drivers call it
+ * before any of stage k's output leaves its buffer. */
+int sx_run_check_output(struct sx_run *run, size_t k);
+
 /* Points outs[k] for k in [first, end) at buffers bufs[k - first] and
  * wires their drains: into the next stage, or to the sink after the
  * last stage of the pipeline. The caller rewires the range's last drain

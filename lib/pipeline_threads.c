@@ -109,10 +109,10 @@ static int queue_buffer(struct sx_out *out)
 {
 	struct sx_run *run = out->ctx;
 	struct edge *e = ((struct range *)run)->out;
-	int rc = SX_OK;
+	int rc = sx_run_check_output(run, run->end - 1);
 
-	if (out->len == 0)
-		return SX_OK;
+	if (rc || out->len == 0)
+		return rc;
 	pthread_mutex_lock(&e->lock);
 	while (!e->spares && !e->closed && !is_aborted(e->sh))
 		pthread_cond_wait(&e->moved, &e->lock);

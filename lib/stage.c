@@ -8,7 +8,7 @@
 
 #define SX_OUT_MIN_GROWTH (64 * 1024)
 
-static int grow(struct sx_out *out)
+int sx_out_grow(struct sx_out *out, size_t most)
 {
 	size_t cap = out->cap < SX_OUT_MIN_GROWTH ? SX_OUT_MIN_GROWTH : out->cap;
 	unsigned char *grown;
@@ -18,6 +18,8 @@ static int grow(struct sx_out *out)
 			goto nomem;
 		cap *= 2;
 	}
+	if (cap > most)
+		cap = most;
 	grown = sx_realloc(out->mem, out->buf, cap);
 	if (!grown)
 		goto nomem;
@@ -33,7 +35,7 @@ int sx_out_make_room(struct sx_out *out)
 	if (out->len < out->cap)
 		return SX_OK;
 	if (!out->drain)
-		return grow(out);
+		return sx_out_grow(out, SIZE_MAX);
 	return out->drain(out);
 }
 

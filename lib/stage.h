@@ -59,6 +59,11 @@ struct sx_out {
  * grows a whole one. Returns a status. */
 int sx_out_make_room(struct sx_out *out);
 
+/* Grows a whole buffer (one without drain) to hold more, but to no more
+ * than most bytes (most > out->len). Returns a status; a refusal is
+ * recorded in out->err. */
+int sx_out_grow(struct sx_out *out, size_t most);
+
 /* Sets *p to the free space and *avail to its size (at least 1). */
 static inline int sx_out_space(struct sx_out *out, unsigned char **p,
 			       size_t *avail)

@@ -47,6 +47,23 @@ int sx_parse_size(const char *text, uint64_t *out)
 	return 0;
 }
 
+char *sx_format_size(uint64_t n, char *buf, size_t size)
+{
+	static const char *const units[] = { "TiB", "GiB", "MiB", "KiB" };
+
+	for (unsigned i = 0; i < 4; i++) {
+		unsigned shift = 10 * (4 - i);
+
+		if (n && n % ((uint64_t)1 << shift) == 0) {
+			snprintf(buf, size, "%llu %s", (unsigned long long)(n >> shift),
+				 units[i]);
+			return buf;
+		}
+	}
+	snprintf(buf, size, "%llu byte%s", (unsigned long long)n, n == 1 ? "" : "s");
+	return buf;
+}
+
 static int status_field(const char *line, const char *key, uint64_t *bytes)
 {
 	size_t klen = strlen(key);

@@ -93,6 +93,12 @@ static int failed(const struct ends *e, struct sx_source *src,
 int sx_zerocopy(struct sx_source *src, struct sx_sink *sink,
 		struct sx_error *err)
 {
+	return sx_zerocopy_upto(src, sink, UINT64_MAX, err);
+}
+
+int sx_zerocopy_upto(struct sx_source *src, struct sx_sink *sink,
+		     uint64_t max, struct sx_error *err)
+{
 	struct ends e;
 	uint64_t moved = 0;
 	int m = 0;
@@ -100,7 +106,12 @@ int sx_zerocopy(struct sx_source *src, struct sx_sink *sink,
 	if (src->fd < 0 || sink->fd < 0 || pick(src->fd, sink->fd, &e))
 		return SX_ZEROCOPY_NO;
 	for (;;) {
-		ssize_t got = e.move[m](src->fd, sink->fd, e.max);
+		size_t n = max - moved < e.max ? (size_t)(max - moved) : e.max;
+		ssize_t got;
+
+		if (n == 0)
+			return SX_ZEROCOPY_FULL;
+		got = e.move[m](src->fd, sink->fd, n);
 
 		if (got > 0) {
 			moved += (uint64_t)got;

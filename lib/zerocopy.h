@@ -27,4 +27,11 @@
 int sx_zerocopy(struct sx_source *src, struct sx_sink *sink,
 		struct sx_error *err);
 
+/* sx_zerocopy moving at most max bytes: when it has moved that many it
+ * stops with SX_ZEROCOPY_FULL, and the input may hold more. */
+#define SX_ZEROCOPY_FULL 3
+
+int sx_zerocopy_upto(struct sx_source *src, struct sx_sink *sink,
+		     uint64_t max, struct sx_error *err);
+
 #endif
