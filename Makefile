@@ -70,7 +70,7 @@ LIBRARY = lib/libstreamx.a
 PROGRAM = streamx
 TEST_RUNNER = $(BUILD)/tests/check_streamx
 
-.PHONY: all deps deps-test check sanitize demo bench install uninstall clean
+.PHONY: all deps deps-test check sanitize demo bench soak install uninstall clean
 
 all: $(PROGRAM) $(LIBRARY)
 
@@ -129,6 +129,10 @@ check: $(PROGRAM) $(TEST_RUNNER) $(EXAMPLE_PLUGIN) $(TEST_PLUGINS)
 
 bench: $(PROGRAM)
 	@bash scripts/bench.sh $(BENCH_ARGS)
+
+# a batch of 1,000 files and a 20 GiB stream, watching RSS, descriptors and temporaries
+soak: $(PROGRAM)
+	@STREAMX=$(CURDIR)/$(PROGRAM) bash scripts/soak.sh $(SOAK_ARGS)
 
 sanitize:
 	$(MAKE) BUILD=build/san PROGRAM=build/san/streamx LIBRARY=build/san/libstreamx.a \
