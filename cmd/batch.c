@@ -80,7 +80,7 @@ static void print_batch_help(void)
 	      "      --stream, --naive  the mode of each run (default --stream)\n"
 	      "  -b, --buffer-size N   stream buffer size of each run\n"
 	      "      --mem-limit SIZE  tracked-memory budget of each run\n"
-	      "      --max-output SIZE  most bytes any stage of each run may write\n"
+	      "      --max-output SIZE most bytes any stage of each run may write\n"
 	      "      --progress        show a progress line on stderr (default: when it is\n"
 	      "                        a terminal); --no-progress never shows it\n"
 	      "  -h, --help            show this help\n"
