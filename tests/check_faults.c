@@ -240,6 +240,26 @@ START_TEST(test_short_and_eintr)
 }
 END_TEST
 
+/* tee's FILE failing to be written (ENOSPC) is the run's failure: one
+ * line naming tee, FILE and the byte; the old FILE and the old output
+ * kept, no temporary of either, whether tee's temporary has a name
+ * (no O_TMPFILE) or not. Loop: mode x O_TMPFILE refused or not. */
+START_TEST(test_tee_write_error)
+{
+	const char *mode = modes[_i % N_MODES];
+
+	need_shim();
+	prepare("1M");
+	put_text("o/copy", "oldcopy\n");
+	fails(1, "streamx: tee (stage 1): o/copy: write error at byte 100000: "
+	      "No space left on device",
+	      SHIM "SXF_NO_TMPFILE=%d SXF_WRITE_FAIL=ENOSPC SXF_FD=path:copy SXF_AFTER=100000 "
+	      SX " %s -f -i " IN " -o o/out 'tee o/copy | gzip -1'", _i / N_MODES, mode);
+	ok("echo oldcopy | cmp - o/copy && rm o/copy");
+	assert_untouched();
+}
+END_TEST
+
 /* ---- read faults and odd inputs ---- */
 
 /* EIO reading the input 200000 bytes in: one line naming the input and
@@ -606,6 +626,7 @@ Suite *faults_suite(void)
 	tc = sh_tcase(s, "write_faults");
 	tcase_add_loop_test(tc, test_write_error, 0, 2 * N_MODES * N_PIPELINES);
 	tcase_add_loop_test(tc, test_short_and_eintr, 0, 2 * N_MODES * N_PIPELINES);
+	tcase_add_loop_test(tc, test_tee_write_error, 0, 2 * N_MODES);
 
 	tc = sh_tcase(s, "inputs");
 	tcase_add_loop_test(tc, test_read_error, 0, N_MODES * N_PIPELINES);
