@@ -497,6 +497,22 @@ START_TEST(test_signal_mid_run)
 }
 END_TEST
 
+/* A signal in the instant between making sort's named run file and
+ * unlinking it still leaves nothing in TMPDIR. Loop: mode. */
+START_TEST(test_signal_at_spill)
+{
+	need_shim();
+	prepare("1M");
+	ck_assert_int_eq(unlink("o/out"), 0);
+	ck_assert_int_eq(sh(SHIM "SXF_NO_TMPFILE=1 SXF_SIGNAL_AT_UNLINK=streamx-spill. "
+			    "TMPDIR=$PWD/t " SX " %s -i " IN " -o o/out 'sort -S 64K'",
+			    modes[_i]), 128 + SIGTERM);
+	ck_assert_msg(count_entries("t", NULL) == 0, "`%s` left a run file in TMPDIR",
+		      last_cmd);
+	ck_assert_int_eq(count_entries("o", NULL), 0);
+}
+END_TEST
+
 /* `streamx batch --naive` with sort spilling, stopped by SIGINT or
  * SIGTERM: no temporary in the output or temporary directory, every
  * output there complete. (check_batch does stream mode and gzip.) */
@@ -526,7 +542,8 @@ START_TEST(test_batch_signal)
 		      status_of(wstatus), sigs[_i], stderr_text());
 	ck_assert_int_eq(count_entries("out", ".streamx-"), 0);
 	ck_assert_int_eq(count_entries("in", ".streamx-"), 0);
-	ck_assert_int_eq(count_entries("t", NULL), 0);
+	ck_assert_msg(count_entries("t", NULL) == 0, "batch left in TMPDIR: %s",
+		      (sh("ls -la t > listing"), captured("listing")));
 	done = count_entries("out", NULL);
 	ck_assert_int_ge(done, 2);
 	ck_assert_int_lt(done, 24);
@@ -638,6 +655,7 @@ Suite *faults_suite(void)
 	tc = sh_tcase(s, "signals");
 	tcase_add_loop_test(tc, test_closed_pipe, 0, N_MODES * 3);
 	tcase_add_loop_test(tc, test_signal_mid_run, 0, 2 * 4);
+	tcase_add_loop_test(tc, test_signal_at_spill, 0, N_MODES);
 	tcase_add_loop_test(tc, test_batch_signal, 0, 2);
 
 	tc = sh_tcase(s, "limits_paths");

@@ -3,6 +3,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,9 @@
  *   SXF_NO_TMPFILE=1                 open(O_TMPFILE) fails with EOPNOTSUPP,
  *                                    as on file systems without it, so that
  *                                    named temporaries are used instead
+ *   SXF_SIGNAL_AT_UNLINK=TEXT        the first unlink of a path containing
+ *                                    TEXT raises SIGTERM just before it, as
+ *                                    if the signal came in that instant
  *
  * Every call that moves bytes is covered: write, writev, pwrite, read,
  * pread, and the zero-copy calls (copy_file_range, splice, sendfile),
@@ -398,4 +402,17 @@ int open64(const char *path, int flags, ...)
 	fd = open_with(path, flags, ap);
 	va_end(ap);
 	return fd;
+}
+
+/* A signal at the worst moment, on request: before a temporary's unlink. */
+int unlink(const char *path)
+{
+	static int fired;
+	const char *at = getenv("SXF_SIGNAL_AT_UNLINK");
+
+	REAL(unlink);
+	if (at && *at && strstr(path, at) &&
+	    !__atomic_exchange_n(&fired, 1, __ATOMIC_RELAXED))
+		raise(SIGTERM);
+	return real_unlink(path);
 }
