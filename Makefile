@@ -120,11 +120,21 @@ $(BUILD)/tests/plugins/%.so: tests/plugins/%.c lib/stage.h lib/plugin.h | deps
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(PLUGIN_FLAGS) $(SX_LDFLAGS) -o $@ $<
 
-check: $(PROGRAM) $(TEST_RUNNER) $(EXAMPLE_PLUGIN) $(TEST_PLUGINS)
+# The fault shim the faults suite preloads into streamx (LD_PRELOAD).
+# Never sanitized itself: it only passes calls on, or fails them.
+FAULT_SHIM = $(BUILD)/tests/faults/shim.so
+
+$(FAULT_SHIM): tests/faults/shim.c | deps
+	@mkdir -p $(@D)
+	$(CC) $(SX_CPPFLAGS) $(CPPFLAGS) -std=c11 -Wall -Wextra -Wpedantic $(CFLAGS) \
+		-fPIC -shared -o $@ $< -ldl
+
+check: $(PROGRAM) $(TEST_RUNNER) $(EXAMPLE_PLUGIN) $(TEST_PLUGINS) $(FAULT_SHIM)
 	@sh scripts/deps.sh tools
 	STREAMX=$(CURDIR)/$(PROGRAM) STREAMX_LEAK_CHECK=1 \
 		STREAMX_EXAMPLE_PLUGIN=$(CURDIR)/$(EXAMPLE_PLUGIN) \
 		STREAMX_TEST_PLUGINS=$(CURDIR)/$(BUILD)/tests/plugins \
+		STREAMX_FAULT_SHIM=$(CURDIR)/$(FAULT_SHIM) \
 		CK_TIMEOUT_MULTIPLIER=$(CK_TIMEOUT_MULTIPLIER) $(TEST_RUNNER)
 
 bench: $(PROGRAM)

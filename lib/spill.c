@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "util.h"
 
 static const char *temp_dir(void)
@@ -21,7 +22,7 @@ int sx_temp_open(struct sx_error *err)
 {
 	const char *dir = temp_dir();
 	char path[4096];
-	int fd = -1;
+	int fd = -1, slot;
 
 #ifdef O_TMPFILE
 	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
@@ -33,13 +34,18 @@ int sx_temp_open(struct sx_error *err)
 		sx_error_set(err, SX_EIO, "temporary directory name too long: %s", dir);
 		return -1;
 	}
+	/* Listed before it exists: a signal between mkstemp and unlink must
+	 * not leave the file behind (mkstemp fills the name in first). */
+	slot = sx_cleanup_add(path);
 	fd = mkstemp(path);
 	if (fd < 0) {
+		sx_cleanup_forget(slot);
 		sx_error_set(err, SX_EIO, "cannot make a temporary file in %s: %s",
 			     dir, strerror(errno));
 		return -1;
 	}
 	unlink(path);
+	sx_cleanup_forget(slot);
 	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
 	return fd;
 }

@@ -36,6 +36,7 @@ Suite *zerocopy_suite(void);
 Suite *pgzip_suite(void);
 Suite *crc32_suite(void);
 Suite *hostile_suite(void);
+Suite *faults_suite(void);
 
 /* The result of running a pipeline over memory. out is malloc'd. */
 struct run_result {
