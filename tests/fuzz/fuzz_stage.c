@@ -10,7 +10,8 @@
  * Built once per decoder: -DFZ_SPEC='"gunzip"' and so on. With
  * -DFZ_ENGINE='"isa-l"' or '"zlib"' the inflate engine is fixed
  * (STREAMX_INFLATE); with ISA-L the result is also compared with zlib's:
- * the two engines must accept the same data and give the same bytes.
+ * the two engines must accept the same data and give the same bytes
+ * (but for the difference of known_difference).
  *
  * Input: three bytes that pick the reads, the buffer size and the
  * thread count of the stream run, then the data.
@@ -40,6 +41,20 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 }
 
 #ifdef FZ_ENGINE
+/*
+ * ISA-L decodes a block whose code lengths make an incomplete Huffman
+ * code, as long as the data uses only the codes there are; zlib refuses
+ * the block ("invalid distances set"). That difference is known and let
+ * pass: any other is a failure.
+ */
+static int known_difference(const struct fz_run *isal, const struct fz_run *zlib)
+{
+	return isal->status >= 0 && zlib->status < 0 &&
+	       (strstr(zlib->err.msg, "invalid distances set") ||
+		strstr(zlib->err.msg, "invalid literal/lengths set") ||
+		strstr(zlib->err.msg, "invalid code lengths set"));
+}
+
 /* ISA-L against zlib, both in naive mode. */
 static void same_engines(const uint8_t *p, size_t len)
 {
@@ -49,7 +64,9 @@ static void same_engines(const uint8_t *p, size_t len)
 	setenv("STREAMX_INFLATE", "zlib", 1);
 	fz_run(&zlib, FZ_SPEC, p, len, NULL);
 	setenv("STREAMX_INFLATE", FZ_ENGINE, 1);
-	if ((isal.status < 0) != (zlib.status < 0) ||
+	if (known_difference(&isal, &zlib))
+		;
+	else if ((isal.status < 0) != (zlib.status < 0) ||
 	    (isal.status >= 0 && (isal.out_len != zlib.out_len ||
 				  (isal.out_len && memcmp(isal.out, zlib.out, isal.out_len))))) {
 		fprintf(stderr, "'%s' on %zu bytes: ISA-L %d (%s) %zu bytes, zlib %d (%s) %zu bytes\n",
