@@ -138,6 +138,17 @@ char *fz_word(struct fz_input *in, uint8_t sep, char *buf, size_t size)
 	return buf;
 }
 
+int fz_regex_ok(const char *word)
+{
+	static const char ops[] = "*+?}";
+	const char *p;
+
+	for (p = word; *p && p[1]; p++)
+		if (strchr(ops, *p) && strchr(ops, p[1]))
+			return 0;
+	return 1;
+}
+
 int fz_quote(char *spec, size_t size, const char *word)
 {
 	size_t n = strlen(spec);

@@ -58,6 +58,12 @@ void fz_shape_take(struct fz_shape *shape, struct fz_input *in, unsigned max_thr
  * in buf (at most size - 1 bytes kept, NULs dropped); consumes the sep. */
 char *fz_word(struct fz_input *in, uint8_t sep, char *buf, size_t size);
 
+/* Whether word may go to grep -E: glibc's regcomp copies the tree of a
+ * repeated expression for each repetition operator stacked on it ("a+++"),
+ * using memory exponential in their number, past any limit of the run.
+ * Patterns with two operators in a row are left out. */
+int fz_regex_ok(const char *word);
+
 /* Appends word to spec quoted so that the spec parser gives it back as one
  * word, whatever bytes it holds. Returns 0, or -1 when spec is full. */
 int fz_quote(char *spec, size_t size, const char *word);

@@ -8,7 +8,7 @@
  * Input: a byte choosing the command, three for the stream run's shape,
  * then one or two words ending at newlines (the pattern, FROM and TO, the
  * sets), then the lines the stage reads. Words reach the stage as they
- * are, quoted for the spec parser.
+ * are, quoted for the spec parser (-E patterns: see fz_regex_ok).
  */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -45,9 +45,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	fz_shape_take(&shape, &in, 1);
 	snprintf(spec, sizeof(spec), "%s", cmds[which].cmd);
-	for (i = 0; i < cmds[which].words; i++)
-		FZ_CHECK(fz_quote(spec, sizeof(spec),
-				  fz_word(&in, '\n', word, sizeof(word))) == 0);
+	for (i = 0; i < cmds[which].words; i++) {
+		fz_word(&in, '\n', word, sizeof(word));
+		if (strstr(cmds[which].cmd, "-E") && !fz_regex_ok(word))
+			return 0;
+		FZ_CHECK(fz_quote(spec, sizeof(spec), word) == 0);
+	}
 	fz_same(spec, in.p, in.len, &shape, 0);
 	return 0;
 }
