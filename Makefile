@@ -6,6 +6,9 @@
 #   make install      PREFIX=/usr/local DESTDIR= BINDIR= MANDIR= INCLUDEDIR=
 #   make sanitize     every test against an AddressSanitizer (with leak
 #                     detection) and UBSan build, in build/san
+#   make fuzz         every libFuzzer target for FUZZ_SECONDS (default 60)
+#                     each, built with clang in build/fuzz; make fuzz-smoke:
+#                     5 seconds each
 #
 # Missing build packages are installed by scripts/deps.sh when run as root
 # on Debian; otherwise it prints the apt-get line to run.
@@ -70,7 +73,8 @@ LIBRARY = lib/libstreamx.a
 PROGRAM = streamx
 TEST_RUNNER = $(BUILD)/tests/check_streamx
 
-.PHONY: all deps deps-test check sanitize demo bench soak install uninstall clean
+.PHONY: all deps deps-test check sanitize demo bench soak install uninstall clean \
+	fuzz fuzz-smoke fuzz-build fuzz-targets
 
 all: $(PROGRAM) $(LIBRARY)
 
@@ -148,6 +152,56 @@ sanitize:
 	$(MAKE) BUILD=build/san PROGRAM=build/san/streamx LIBRARY=build/san/libstreamx.a \
 		SANITIZE=address,undefined CFLAGS="-O1 -g" CK_TIMEOUT_MULTIPLIER=4 check
 
+# libFuzzer targets (tests/fuzz): the library again, built by clang with
+# the fuzzer's coverage and ASan and UBSan into build/fuzz, apart from the
+# gcc objects. scripts/fuzz.sh writes the seeds and runs each target.
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD = build/fuzz
+FUZZ_SANITIZE = address,undefined
+FUZZ_DECODERS = inflate unzlib base64_d hex_d gunzip_zlib gunzip_isal
+FUZZ_TARGETS = $(filter-out $(if $(HAVE_ISAL),,gunzip_isal),$(FUZZ_DECODERS)) \
+	lines spec opts diff digest
+FUZZ_BINS = $(FUZZ_TARGETS:%=$(BUILD)/fuzz_%)
+FUZZ_LINK = -fsanitize=fuzzer,$(FUZZ_SANITIZE)
+# With ISA-L, inflate and unzlib also compare it with zlib; gunzip has a
+# target for each engine.
+FUZZ_ISAL = $(if $(HAVE_ISAL),-DFZ_ENGINE='"isa-l"')
+$(BUILD)/tests/fuzz/fuzz_inflate.o: FZ_DEFS = -DFZ_SPEC='"inflate"' $(FUZZ_ISAL)
+$(BUILD)/tests/fuzz/fuzz_unzlib.o: FZ_DEFS = -DFZ_SPEC='"unzlib"' $(FUZZ_ISAL)
+$(BUILD)/tests/fuzz/fuzz_base64_d.o: FZ_DEFS = -DFZ_SPEC='"base64 -d"'
+$(BUILD)/tests/fuzz/fuzz_hex_d.o: FZ_DEFS = -DFZ_SPEC='"hex -d"'
+$(BUILD)/tests/fuzz/fuzz_gunzip_zlib.o: FZ_DEFS = -DFZ_SPEC='"gunzip"' -DFZ_ENGINE='"zlib"'
+$(BUILD)/tests/fuzz/fuzz_gunzip_isal.o: FZ_DEFS = -DFZ_SPEC='"gunzip"' -DFZ_ENGINE='"isa-l"'
+
+fuzz-build:
+	@sh scripts/deps.sh fuzz
+	$(MAKE) CC=clang BUILD=$(FUZZ_BUILD) LIBRARY=$(FUZZ_BUILD)/libstreamx.a \
+		SANITIZE=fuzzer-no-link,$(FUZZ_SANITIZE) CFLAGS="-O1 -g" fuzz-targets
+
+# expanded when wanted, so that ISA-L is probed only then
+.SECONDEXPANSION:
+fuzz-targets: $$(FUZZ_BINS)
+
+.SECONDARY: $(FUZZ_DECODERS:%=$(BUILD)/tests/fuzz/fuzz_%.o) \
+	$(patsubst tests/fuzz/%.c,$(BUILD)/tests/fuzz/%.o,$(wildcard tests/fuzz/*.c))
+
+$(FUZZ_DECODERS:%=$(BUILD)/tests/fuzz/fuzz_%.o): tests/fuzz/fuzz_stage.c | deps
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Itests/fuzz $(FZ_DEFS) -c -o $@ $<
+
+$(BUILD)/tests/fuzz/%.o: tests/fuzz/%.c | deps
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Itests/fuzz -c -o $@ $<
+
+$(BUILD)/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/fuzz.o $(LIBRARY)
+	$(CC) $(FUZZ_LINK) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS) $(EXT_LIBS)
+
+fuzz: fuzz-build
+	@sh scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BUILD) $(FUZZ_TARGETS)
+
+fuzz-smoke:
+	@$(MAKE) fuzz FUZZ_SECONDS=5
+
 demo: $(PROGRAM)
 	@sh scripts/demo.sh
 
@@ -169,4 +223,5 @@ uninstall:
 clean:
 	rm -rf $(BUILD) $(PROGRAM) $(LIBRARY)
 
--include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(TEST_OBJ:.o=.d) \
+	$(wildcard $(BUILD)/tests/fuzz/*.d)

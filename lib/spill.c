@@ -175,6 +175,8 @@ int sx_spill_append(struct sx_spill *sp, const void *data, size_t n,
 int sx_spill_read(const struct sx_spill *sp, uint64_t off, void *dst, size_t n,
 		  struct sx_error *err)
 {
+	if (n == 0) /* an empty store may have no buffer: NULL + 0 is undefined */
+		return SX_OK;
 	if (!sp->in_file) {
 		memcpy(dst, sp->buf + off, n);
 		return SX_OK;
@@ -185,6 +187,8 @@ int sx_spill_read(const struct sx_spill *sp, uint64_t off, void *dst, size_t n,
 int sx_spill_emit(const struct sx_spill *sp, uint64_t off, uint64_t n,
 		  struct sx_out *out, struct sx_error *err)
 {
+	if (n == 0) /* as above */
+		return SX_OK;
 	if (!sp->in_file)
 		return sx_out_write(out, sp->buf + off, (size_t)n);
 	while (n > 0) {

@@ -9,6 +9,8 @@
 #                              dos2unix, pigz, zlib-flate, python3)
 #   sh scripts/deps.sh bench   the above build packages and what make bench
 #                              runs: the same peers, GNU time and openssl
+#   sh scripts/deps.sh fuzz    the build packages, clang and its libFuzzer
+#                              runtime (libclang-rt-N-dev), python3 for the seeds
 # As root on a Debian system it installs what is missing with apt-get;
 # otherwise it prints the exact command to run and fails. ISA-L is wanted,
 # not needed (gunzip, unzlib and inflate use zlib without it): it is
@@ -42,8 +44,28 @@ peers() {
 	command -v sha256sum >/dev/null 2>&1 || need coreutils
 }
 
+# The Debian package holding libFuzzer for the clang installed, found by
+# the file clang would link; libclang-rt-14-dev when clang is missing too.
+fuzzer_runtime() {
+	if ! command -v clang >/dev/null 2>&1; then
+		need clang
+		need libclang-rt-14-dev
+		return
+	fi
+	lib=$(clang -print-file-name="libclang_rt.fuzzer-$(uname -m).a" 2>/dev/null)
+	case $lib in
+	/*) [ -f "$lib" ] && return ;;
+	esac
+	major=$(clang -dumpversion 2>/dev/null | cut -d. -f1)
+	need "libclang-rt-${major:-14}-dev"
+}
+
 case $what in
 test) have_pc check || need check ;;
+fuzz)
+	fuzzer_runtime
+	command -v python3 >/dev/null 2>&1 || need python3
+	;;
 bench)
 	peers
 	# the bench reads peak RSS from GNU time, not the shell keyword

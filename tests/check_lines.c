@@ -275,6 +275,9 @@ static const struct expect expects[] = {
 	{ "uniq", "a\na", "a\n" },
 	{ "uniq", "", "" },
 	{ "uniq", "\n\n\nx\n", "\nx\n" },
+	/* an empty last line, held between calls in a store with no buffer */
+	{ "uniq", "\n", "\n" },
+	{ "uniq -c", "a\n\n\n", "      1 a\n      2 \n" },
 	{ "uniq -c", "a\na\nb\na\na", "      2 a\n      1 b\n      2 a\n" },
 	{ "uniq -c", "ab\nab\na\n", "      2 ab\n      1 a\n" },
 	/* dedup: first occurrences in order, window of distinct lines */
