@@ -6,6 +6,8 @@
 #   make install      PREFIX=/usr/local DESTDIR= BINDIR= MANDIR= INCLUDEDIR=
 #   make sanitize     every test against an AddressSanitizer (with leak
 #                     detection) and UBSan build, in build/san
+#   make valgrind     the suites that run the binary, with streamx under
+#                     valgrind memcheck (VALGRIND_SUITES= picks others)
 #
 # Missing build packages are installed by scripts/deps.sh when run as root
 # on Debian; otherwise it prints the apt-get line to run.
@@ -70,7 +72,7 @@ LIBRARY = lib/libstreamx.a
 PROGRAM = streamx
 TEST_RUNNER = $(BUILD)/tests/check_streamx
 
-.PHONY: all deps deps-test check sanitize demo bench install uninstall clean
+.PHONY: all deps deps-test check sanitize valgrind demo bench install uninstall clean
 
 all: $(PROGRAM) $(LIBRARY)
 
@@ -133,6 +135,24 @@ bench: $(PROGRAM)
 sanitize:
 	$(MAKE) BUILD=build/san PROGRAM=build/san/streamx LIBRARY=build/san/libstreamx.a \
 		SANITIZE=address,undefined CFLAGS="-O1 -g" CK_TIMEOUT_MULTIPLIER=4 check
+
+# The suites that drive the binary, and the CLI test cases (suite:tcase)
+# of the stage suites. The runner itself runs natively; every streamx the
+# tests start runs under memcheck, and any error or leak fails the target
+# with its report kept in build/valgrind/.
+VALGRIND_SUITES ?= cli chains memory memwatch compare batch progress finish plugin \
+	codec:zlib_inflate_cli codec:tools codec:errors codec:memory count:tee count:tools \
+	count:errors inflate:choice lines:tools lines:cli opts:tools pgzip:tools sort:tools \
+	sort:binary text:tools text:cli threads:cli zerocopy
+VALGRIND_TIMEOUT_MULTIPLIER ?= 10
+
+valgrind: $(PROGRAM) $(TEST_RUNNER) $(EXAMPLE_PLUGIN) $(TEST_PLUGINS)
+	@sh scripts/deps.sh valgrind
+	STREAMX_VG_BIN=$(CURDIR)/$(PROGRAM) \
+		STREAMX_EXAMPLE_PLUGIN=$(CURDIR)/$(EXAMPLE_PLUGIN) \
+		STREAMX_TEST_PLUGINS=$(CURDIR)/$(BUILD)/tests/plugins \
+		CK_TIMEOUT_MULTIPLIER=$(VALGRIND_TIMEOUT_MULTIPLIER) \
+		sh scripts/valgrind.sh $(CURDIR)/$(TEST_RUNNER) $(VALGRIND_SUITES)
 
 demo: $(PROGRAM)
 	@sh scripts/demo.sh

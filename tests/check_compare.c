@@ -464,7 +464,9 @@ START_TEST(test_parent_small)
 	ck_assert_int_ge(number_in(js, "naive", "rss_peak_bytes"), 64 * MIB);
 	ck_assert_int_gt(self, 0);
 	ck_assert_int_gt(seen, 0);
-	if (!SANITIZED) {
+	/* compare's own RSS is valgrind's under make valgrind: make check
+	 * asserts the bound */
+	if (!SANITIZED && !under_valgrind()) {
 		ck_assert_msg(self < 8 * MIB, "compare peaked at %lld bytes", self);
 		ck_assert_msg(seen < 8 * MIB, "compare peaked at %lld bytes", seen);
 	}
