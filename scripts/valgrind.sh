@@ -32,7 +32,7 @@ if [ "$1" = --one ]; then
 		set -- /usr/bin/time -o "$out.time" -f "%e s, %U+%S s CPU" "$@"
 	fi
 	"$@" > "$out" 2>&1 || : > "$out.failed"
-	echo "valgrind: $entry: $(cat "$out.time" 2>/dev/null)$([ -e "$out.failed" ] && echo ' FAILED')"
+	echo "valgrind: $entry: $(tail -n 1 "$out.time" 2>/dev/null)$([ -e "$out.failed" ] && echo ' FAILED')"
 	exit 0
 fi
 
