@@ -9,6 +9,8 @@
 #   make fuzz         every libFuzzer target for FUZZ_SECONDS (default 60)
 #                     each, built with clang in build/fuzz; make fuzz-smoke:
 #                     5 seconds each
+#   make valgrind     the suites that run the binary, with streamx under
+#                     valgrind memcheck (VALGRIND_SUITES= picks others)
 #
 # Missing build packages are installed by scripts/deps.sh when run as root
 # on Debian; otherwise it prints the apt-get line to run.
@@ -73,7 +75,7 @@ LIBRARY = lib/libstreamx.a
 PROGRAM = streamx
 TEST_RUNNER = $(BUILD)/tests/check_streamx
 
-.PHONY: all deps deps-test check sanitize demo bench soak install uninstall clean \
+.PHONY: all deps deps-test check sanitize valgrind demo bench soak install uninstall clean \
 	fuzz fuzz-smoke fuzz-build fuzz-targets
 
 all: $(PROGRAM) $(LIBRARY)
@@ -201,6 +203,31 @@ fuzz: fuzz-build
 
 fuzz-smoke:
 	@$(MAKE) fuzz FUZZ_SECONDS=5
+# The suites that drive the binary (VALGRIND_ALL), and the CLI test cases
+# (suite:tcase) of the stage suites. Under memcheck a run of streamx costs
+# a second of CPU or more and the stage cases run thousands, so the
+# default is a subset that fits a CI run: each code path of cmd/ and the
+# error paths of the CLI, the chains, and compare, batch and finish with
+# their children. `make valgrind VALGRIND_SUITES='$(VALGRIND_ALL)'` runs
+# everything. The runner itself runs natively; every streamx the tests
+# start runs under memcheck, and any error or leak fails the target, with
+# its report kept in build/valgrind/. VALGRIND_JOBS entries run at once.
+VALGRIND_ALL = cli chains memory memwatch compare batch progress finish plugin \
+	codec:zlib_inflate_cli codec:tools codec:errors codec:memory count:tee count:tools \
+	count:errors inflate:choice lines:tools lines:cli opts:tools pgzip:tools sort:tools \
+	sort:binary text:tools text:cli threads:cli zerocopy
+VALGRIND_SUITES ?= cli:spec_errors cli:output_safety cli:gunzip_errors cli:stats_and_commands \
+	cli:pipes_signals chains:chains compare batch finish memwatch:snapshot memwatch:monitor
+VALGRIND_JOBS ?= 2
+VALGRIND_TIMEOUT_MULTIPLIER ?= 10
+
+valgrind: $(PROGRAM) $(TEST_RUNNER) $(EXAMPLE_PLUGIN) $(TEST_PLUGINS)
+	@sh scripts/deps.sh valgrind
+	STREAMX_VG_BIN=$(CURDIR)/$(PROGRAM) \
+		STREAMX_EXAMPLE_PLUGIN=$(CURDIR)/$(EXAMPLE_PLUGIN) \
+		STREAMX_TEST_PLUGINS=$(CURDIR)/$(BUILD)/tests/plugins \
+		CK_TIMEOUT_MULTIPLIER=$(VALGRIND_TIMEOUT_MULTIPLIER) VALGRIND_JOBS=$(VALGRIND_JOBS) \
+		sh scripts/valgrind.sh $(CURDIR)/$(TEST_RUNNER) $(VALGRIND_SUITES)
 
 demo: $(PROGRAM)
 	@sh scripts/demo.sh

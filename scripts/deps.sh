@@ -7,6 +7,7 @@
 #                              (gzip, tmux, GNU parallel, man, bash-completion,
 #                              and the tools stages are compared with: xxd,
 #                              dos2unix, pigz, zlib-flate, python3)
+#   sh scripts/deps.sh valgrind the tools above and valgrind, for make valgrind
 #   sh scripts/deps.sh bench   the above build packages and what make bench
 #                              runs: the same peers, GNU time and openssl
 #   sh scripts/deps.sh fuzz    the build packages, clang and its libFuzzer
@@ -72,8 +73,9 @@ bench)
 	[ -x /usr/bin/time ] || need time
 	command -v openssl >/dev/null 2>&1 || need openssl
 	;;
-tools)
+tools | valgrind)
 	peers
+	[ "$what" = valgrind ] && { command -v valgrind >/dev/null 2>&1 || need valgrind; }
 	command -v cmp >/dev/null 2>&1 || need diffutils
 	command -v tmux >/dev/null 2>&1 || need tmux
 	command -v groff >/dev/null 2>&1 || need groff-base

@@ -77,6 +77,13 @@ TCase *sh_tcase(Suite *s, const char *name)
 
 /* ---- running commands ---- */
 
+int under_valgrind(void)
+{
+	const char *v = getenv("STREAMX_UNDER_VALGRIND");
+
+	return v && strcmp(v, "1") == 0;
+}
+
 const char *streamx_bin(void)
 {
 	const char *bin = getenv("STREAMX");

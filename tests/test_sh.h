@@ -39,6 +39,11 @@ extern char out_path[SH_PATH_MAX], err_path[SH_PATH_MAX];
 /* A TCase of s with the directories above and a 60 s timeout. */
 TCase *sh_tcase(Suite *s, const char *name);
 
+/* Whether $STREAMX runs the binary under valgrind (make valgrind sets
+ * STREAMX_UNDER_VALGRIND=1): its peak RSS and timing are then valgrind's,
+ * and the few assertions about them are left to make check. */
+int under_valgrind(void);
+
 /* The path in $STREAMX; fails the test if it is not an executable. */
 const char *streamx_bin(void);
 
